@@ -1,0 +1,45 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint unit fonts install migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Chinese fonts render the synthetic sample documents the tests read.
+fonts:
+	@if ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk\|ukai'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+
+migrate: $(STAMP)
+	$(BIN)/intake db upgrade
+
+run: $(STAMP) migrate
+	$(BIN)/intake serve --host $(HOST) --port $(PORT) --print-dev-keys
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test: $(STAMP) fonts lint
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

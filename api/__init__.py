@@ -1,0 +1,1 @@
+"""HTTP API, reviewer pages, CLI and worker: the composition root."""

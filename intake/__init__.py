@@ -1,0 +1,1 @@
+"""The filing domain, its use cases and the ports adapters implement."""

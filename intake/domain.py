@@ -1,0 +1,157 @@
+"""The filing domain: filings, applicants, documents and their statuses.
+
+Plain types only; no framework imports. Validation of applicant data
+(ID number, phone, region codes) lives in :mod:`intake.identity`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import NewType
+from uuid import UUID
+
+from ocr.domain import DocumentKind, PageReading, Quality
+
+FilingId = NewType("FilingId", UUID)
+DocumentId = NewType("DocumentId", UUID)
+VerificationId = NewType("VerificationId", UUID)
+
+
+class FilingType(StrEnum):
+    RETIREE_RESETTLED = "retiree_resettled"
+    LONG_TERM_RESIDENT = "long_term_resident"
+    STATIONED_WORKER = "stationed_worker"
+    REFERRAL = "referral"
+    OTHER_TEMPORARY = "other_temporary"
+    EMERGENCY = "emergency"
+
+
+class Scheme(StrEnum):
+    EMPLOYEE = "employee"
+    RESIDENT = "resident"
+
+
+class FilingStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    PROVISIONAL = "provisional"
+    NEEDS_MATERIALS = "needs_materials"
+    NEEDS_REVIEW = "needs_review"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class DocumentStatus(StrEnum):
+    RECEIVED = "received"
+    ANALYSED = "analysed"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    APP = "app"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """Who is calling: a role and a stable, non-secret key identifier."""
+
+    role: Role
+    key_id: str
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in (Role.REVIEWER, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Applicant:
+    name: str
+    id_number: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    name: str
+    phone: str
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proxy:
+    """The person filing on the applicant's behalf (为他人备案)."""
+
+    name: str
+    id_number: str
+    phone: str
+    relation: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Filing:
+    id: FilingId
+    owner: str
+    applicant: Applicant
+    filing_type: FilingType
+    insured_region: str
+    treatment_region: str
+    scheme: Scheme
+    start_date: date
+    filed_on: date
+    created_at: datetime
+    updated_at: datetime
+    contact: Contact | None = None
+    on_behalf_of: Proxy | None = None
+    commitment: bool = False
+    evoucher_verified: bool = False
+    status: FilingStatus = FilingStatus.DRAFT
+    valid_from: date | None = None
+    valid_until: date | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One page of a document: the normalised image kept as a blob."""
+
+    number: int
+    image_sha256: str
+    width: int
+    height: int
+    quality: Quality
+
+
+@dataclass(slots=True, kw_only=True)
+class Document:
+    id: DocumentId
+    filing_id: FilingId
+    sha256: str
+    size: int
+    content_type: str
+    page_count: int
+    created_at: datetime
+    declared_kind: DocumentKind | None = None
+    status: DocumentStatus = DocumentStatus.RECEIVED
+    failure_reason: str | None = None
+    pages: list[Page] = field(default_factory=list)
+    kind: DocumentKind | None = None
+    kind_confidence: float | None = None
+
+    @property
+    def quality_ok(self) -> bool:
+        return all(p.quality.ok for p in self.pages)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredReading:
+    """A page reading cached by the page image hash and the engine version."""
+
+    image_sha256: str
+    engine_version: str
+    reading: PageReading

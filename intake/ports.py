@@ -1,0 +1,165 @@
+"""Ports: the Protocols that storage and task adapters implement.
+
+Use cases receive these by constructor injection; they never import an
+adapter. A unit of work groups the repositories of one transaction:
+
+    with uow_factory() as uow:
+        uow.filings.add(filing)
+        uow.commit()
+
+Leaving the block without ``commit()`` rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from intake.domain import (
+    Document,
+    DocumentId,
+    Filing,
+    FilingId,
+    FilingStatus,
+    StoredReading,
+)
+
+
+class FilingRepository(Protocol):
+    def add(self, filing: Filing) -> None: ...
+
+    def get(self, filing_id: FilingId) -> Filing | None: ...
+
+    def update(self, filing: Filing) -> None: ...
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        statuses: tuple[FilingStatus, ...] = (),
+        limit: int = 100,
+        after: FilingId | None = None,
+    ) -> list[Filing]: ...
+
+
+class DocumentRepository(Protocol):
+    def add(self, document: Document) -> None:
+        """Insert a document together with its pages."""
+        ...
+
+    def get(self, document_id: DocumentId) -> Document | None: ...
+
+    def update(self, document: Document) -> None:
+        """Persist status, kind, failure reason and pages of a document."""
+        ...
+
+    def list_for_filing(self, filing_id: FilingId) -> list[Document]: ...
+
+    def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None: ...
+
+    def referenced_blobs(self) -> set[str]:
+        """Every blob key (SHA-256) that a document or page row points at."""
+        ...
+
+
+class ReadingRepository(Protocol):
+    """The reading cache, keyed by (page image SHA-256, engine version)."""
+
+    def get(self, image_sha256: str, engine_version: str) -> StoredReading | None: ...
+
+    def put(self, reading: StoredReading) -> None:
+        """Store a reading; storing the same key again keeps the first."""
+        ...
+
+
+class IdempotencyRecord(Protocol):
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+
+
+class IdempotencyRepository(Protocol):
+    def get(self, *, owner: str, key: str) -> IdempotencyRecord | None: ...
+
+    def put(
+        self,
+        *,
+        owner: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        body: dict[str, Any],
+        created_at: datetime,
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    filings: FilingRepository
+    documents: DocumentRepository
+    readings: ReadingRepository
+    idempotency: IdempotencyRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class BlobStore(Protocol):
+    """Content-addressed blob storage: a blob's key is its SHA-256 (hex)."""
+
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        """Store ``data`` durably and return its SHA-256; storing it again is a no-op."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """Return the blob, verifying its checksum.
+
+        Raises:
+            BlobNotFoundError: no blob under that key.
+            BlobChecksumMismatchError: the stored bytes do not hash to the key.
+        """
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None: ...
+
+    def keys(self) -> Iterator[str]:
+        """Every stored key, in no particular order."""
+        ...
+
+    def is_ready(self) -> bool:
+        """Whether the store answers (for readiness probes)."""
+        ...
+
+
+class TaskDispatcher(Protocol):
+    """Runs follow-up work after a request's transaction has committed."""
+
+    def analyse_document(self, document_id: DocumentId) -> None: ...
+
+    def verify_filing(self, filing_id: FilingId) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, tz-aware UTC."""
+        ...
+
+    def today(self) -> date:
+        """Today's date in China Standard Time, the day every date rule is judged by."""
+        ...

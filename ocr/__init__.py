@@ -1,0 +1,1 @@
+"""Image and PDF normalisation, quality, OCR, classification, fields and seals."""

@@ -1,0 +1,1 @@
+"""Synthetic sample documents and filings, and their generator."""

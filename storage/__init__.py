@@ -1,0 +1,1 @@
+"""Adapters for intake's ports: SQL repositories and blob stores."""

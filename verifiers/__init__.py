@@ -1,0 +1,1 @@
+"""Policy packs and the pure checks that turn readings into a verdict."""
