@@ -67,9 +67,7 @@ Box = tuple[float, float, float, float]
 """``(x0, y0, x1, y1)`` relative to the page, each in ``[0, 1]``."""
 
 
-def _box(value: Any) -> Box | None:
-    if value is None:
-        return None
+def _box(value: Any) -> Box:
     x0, y0, x1, y1 = (float(v) for v in value)
     return (x0, y0, x1, y1)
 
@@ -88,7 +86,6 @@ class Line:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Line:
         box = _box(data["box"])
-        assert box is not None
         return cls(text=data["text"], box=box, confidence=float(data["confidence"]))
 
 
@@ -112,7 +109,7 @@ class Field:
         return cls(
             value=str(data["value"]),
             confidence=float(data["confidence"]),
-            box=_box(data.get("box")),
+            box=_box(data["box"]) if data.get("box") is not None else None,
         )
 
 
@@ -136,7 +133,6 @@ class Seal:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Seal:
         box = _box(data["box"])
-        assert box is not None
         return cls(
             box=box,
             colour=data["colour"],
@@ -249,7 +245,6 @@ class DocumentReading:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentReading:
         box = _box(data["box"])
-        assert box is not None
         return cls(
             index=int(data["index"]),
             box=box,
