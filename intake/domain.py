@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType
 from uuid import UUID
 
 from ocr.domain import DocumentKind, PageReading, Quality
@@ -125,6 +125,8 @@ class Page:
     width: int
     height: int
     quality: Quality
+    phash: str = ""
+    """Perceptual hash (hex) of the page image, to find near-copies."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -155,3 +157,29 @@ class StoredReading:
     image_sha256: str
     engine_version: str
     reading: PageReading
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageFingerprint:
+    """Where a page image appears: used to find the same photo in other filings."""
+
+    filing_id: FilingId
+    document_id: DocumentId
+    applicant_id_number: str
+    page_number: int
+    image_sha256: str
+    phash: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationRecord:
+    """One verification run of a filing, kept forever and never overwritten."""
+
+    id: VerificationId
+    filing_id: FilingId
+    created_at: datetime
+    decision: str
+    policy: str
+    policy_version: str
+    engine_version: str
+    verdict: dict[str, Any]

@@ -23,7 +23,9 @@ from intake.domain import (
     Filing,
     FilingId,
     FilingStatus,
+    PageFingerprint,
     StoredReading,
+    VerificationRecord,
 )
 
 
@@ -59,6 +61,10 @@ class DocumentRepository(Protocol):
 
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None: ...
 
+    def fingerprints(self, *, exclude_filing: FilingId | None = None) -> list[PageFingerprint]:
+        """Hashes of every stored page, for duplicate detection across filings."""
+        ...
+
     def referenced_blobs(self) -> set[str]:
         """Every blob key (SHA-256) that a document or page row points at."""
         ...
@@ -71,6 +77,16 @@ class ReadingRepository(Protocol):
 
     def put(self, reading: StoredReading) -> None:
         """Store a reading; storing the same key again keeps the first."""
+        ...
+
+
+class VerificationRepository(Protocol):
+    def add(self, record: VerificationRecord) -> None: ...
+
+    def latest(self, filing_id: FilingId) -> VerificationRecord | None: ...
+
+    def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
+        """Every run for the filing, oldest first."""
         ...
 
 
@@ -99,6 +115,7 @@ class UnitOfWork(Protocol):
     filings: FilingRepository
     documents: DocumentRepository
     readings: ReadingRepository
+    verifications: VerificationRepository
     idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self: ...

@@ -1,0 +1,97 @@
+"""Errors raised by intake's use cases.
+
+    IntakeError
+    ├── InvalidApplicantError         applicant data fails validation
+    │   ├── InvalidIdNumberError      not a valid GB 11643 citizen ID number
+    │   ├── InvalidPhoneError
+    │   └── InvalidRegionCodeError
+    ├── InvalidFilingError            a filing request that breaks a rule
+    ├── FilingNotFoundError           no such filing, or not visible to the caller
+    ├── DocumentNotFoundError
+    ├── InvalidTransitionError        the filing's status does not allow the action
+    ├── UploadError                   an upload we refuse; nothing is stored
+    │   ├── UploadTooLargeError
+    │   ├── EmptyUploadError
+    │   └── (ocr.errors.FileError subclasses are raised for type/decoding problems)
+    └── IdempotencyConflictError      same Idempotency-Key, different request
+
+Callers catch ``IntakeError``; the API maps each class to a status and code.
+"""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Base class of intake's errors."""
+
+
+class InvalidApplicantError(IntakeError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidIdNumberError(InvalidApplicantError):
+    def __init__(self, reason: str, *, field: str = "id_number") -> None:
+        super().__init__(field, reason)
+
+
+class InvalidPhoneError(InvalidApplicantError):
+    def __init__(self, reason: str, *, field: str = "phone") -> None:
+        super().__init__(field, reason)
+
+
+class InvalidRegionCodeError(InvalidApplicantError):
+    def __init__(self, reason: str, *, field: str = "region") -> None:
+        super().__init__(field, reason)
+
+
+class InvalidFilingError(IntakeError):
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+class FilingNotFoundError(IntakeError):
+    def __init__(self, filing_id: object) -> None:
+        super().__init__(f"filing {filing_id} not found")
+        self.filing_id = filing_id
+
+
+class DocumentNotFoundError(IntakeError):
+    def __init__(self, document_id: object) -> None:
+        super().__init__(f"document {document_id} not found")
+        self.document_id = document_id
+
+
+class InvalidTransitionError(IntakeError):
+    def __init__(self, *, current: str, action: str, reason: str = "") -> None:
+        super().__init__(
+            f"cannot {action} a filing in status {current}" + (f": {reason}" if reason else "")
+        )
+        self.current = current
+        self.action = action
+        self.reason = reason
+
+
+class UploadError(IntakeError):
+    """An upload we refuse; nothing is stored."""
+
+
+class UploadTooLargeError(UploadError):
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(f"upload exceeds {limit} bytes")
+        self.limit = limit
+
+
+class EmptyUploadError(UploadError):
+    def __init__(self) -> None:
+        super().__init__("upload is empty")
+
+
+class IdempotencyConflictError(IntakeError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was used with a different request")
+        self.key = key
