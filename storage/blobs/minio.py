@@ -1,0 +1,191 @@
+"""A content-addressed blob store in a MinIO (or any S3-protocol) bucket."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Final
+
+import structlog
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+
+from storage.blobs.keys import is_blob_key, key_of, sharded_parts
+from storage.errors import (
+    BlobChecksumMismatchError,
+    BlobNotFoundError,
+    StorageUnavailableError,
+)
+
+log = structlog.get_logger(__name__)
+
+PREFIX: Final = "sha256/"
+"""Every object name starts here: ``sha256/ab/cd/<sha256>``."""
+
+_CHECKSUM_META: Final = "sha256"
+_MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchObject", "ResourceNotFound"})
+# Errors from the server or the network, translated into StorageUnavailableError.
+_TRANSPORT_ERRORS: Final = (MinioException, urllib3.exceptions.HTTPError, OSError)
+
+
+class MinioBlobStore:
+    """Blobs as objects ``sha256/ab/cd/<sha256>`` in one bucket.
+
+    The SHA-256 is also kept as object metadata, and every read hashes the
+    bytes again, so a blob altered behind our back is never served. The bucket
+    is created on the first write when it does not exist.
+    """
+
+    def __init__(self, client: Minio, *, bucket: str) -> None:
+        """Wrap a client; no request is made until the store is used.
+
+        Args:
+            client: a configured ``minio.Minio`` client.
+            bucket: the bucket holding the blobs.
+        """
+        self._client = client
+        self._bucket = bucket
+        self._bucket_checked = False
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    @staticmethod
+    def object_name(sha256: str) -> str:
+        """The object name of a blob key."""
+        first, second, name = sharded_parts(sha256)
+        return f"{PREFIX}{first}/{second}/{name}"
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket if it does not exist yet.
+
+        Raises:
+            StorageUnavailableError: the server refused or did not answer.
+        """
+        try:
+            if not self._client.bucket_exists(self._bucket):
+                self._client.make_bucket(self._bucket)
+                log.info("storage.bucket.created", bucket=self._bucket)
+        except S3Error as e:
+            # Another process may have created it between the two calls.
+            if e.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise _unavailable(e) from e
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+        self._bucket_checked = True
+
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        """Store ``data`` and return its SHA-256; storing it again is a no-op.
+
+        Args:
+            data: the blob's bytes.
+            content_type: recorded on the object.
+
+        Returns:
+            The blob key.
+
+        Raises:
+            StorageUnavailableError: the server refused or did not answer.
+        """
+        if not self._bucket_checked:
+            self.ensure_bucket()
+        key = key_of(data)
+        if self.exists(key):
+            return key
+        try:
+            self._client.put_object(
+                self._bucket,
+                self.object_name(key),
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                metadata={_CHECKSUM_META: key},
+            )
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+        log.debug("storage.blob.stored", sha256=key, size=len(data), backend="s3")
+        return key
+
+    def get(self, sha256: str) -> bytes:
+        """Return the blob, verifying its checksum.
+
+        Raises:
+            BlobNotFoundError: no blob under that key (or no bucket).
+            BlobChecksumMismatchError: the stored bytes do not hash to the key.
+            InvalidBlobKeyError: the key is not a SHA-256.
+            StorageUnavailableError: the server refused or did not answer.
+        """
+        name = self.object_name(sha256)
+        try:
+            response = self._client.get_object(self._bucket, name)
+            try:
+                data = response.read()
+                recorded = response.headers.get(f"x-amz-meta-{_CHECKSUM_META}")
+            finally:
+                response.close()
+                response.release_conn()
+        except S3Error as e:
+            if e.code in _MISSING_CODES:
+                raise BlobNotFoundError(sha256) from e
+            raise _unavailable(e) from e
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+        actual = key_of(data)
+        if actual != sha256 or (recorded is not None and recorded != sha256):
+            raise BlobChecksumMismatchError(sha256, actual=actual)
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        """Whether a blob is stored under the key.
+
+        Raises:
+            StorageUnavailableError: the server refused or did not answer.
+        """
+        try:
+            self._client.stat_object(self._bucket, self.object_name(sha256))
+        except S3Error as e:
+            if e.code in _MISSING_CODES:
+                return False
+            raise _unavailable(e) from e
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+        return True
+
+    def delete(self, sha256: str) -> None:
+        """Remove the blob; removing a missing blob is a no-op."""
+        try:
+            self._client.remove_object(self._bucket, self.object_name(sha256))
+        except S3Error as e:
+            if e.code not in _MISSING_CODES:
+                raise _unavailable(e) from e
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+
+    def keys(self) -> Iterator[str]:
+        """Every stored key, in no particular order; none when the bucket is missing."""
+        try:
+            for obj in self._client.list_objects(self._bucket, prefix=PREFIX, recursive=True):
+                name = str(obj.object_name).rsplit("/", 1)[-1]
+                if is_blob_key(name):
+                    yield name
+        except S3Error as e:
+            if e.code != "NoSuchBucket":
+                raise _unavailable(e) from e
+        except _TRANSPORT_ERRORS as e:
+            raise _unavailable(e) from e
+
+    def is_ready(self) -> bool:
+        """Whether the server answers with these credentials."""
+        try:
+            self._client.bucket_exists(self._bucket)
+        except _TRANSPORT_ERRORS:
+            return False
+        return True
+
+
+def _unavailable(error: Exception) -> StorageUnavailableError:
+    if isinstance(error, S3Error):
+        return StorageUnavailableError(backend="s3", reason=f"{error.code}: {error.message}")
+    return StorageUnavailableError(backend="s3", reason=str(error))

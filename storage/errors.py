@@ -1,0 +1,100 @@
+"""Errors raised by the storage adapters.
+
+    StorageError
+    ├── StorageConfigError              a database or blob URL we cannot use
+    ├── StorageUnavailableError         the database or blob server does not answer
+    ├── DuplicateRowError               an insert broke a unique constraint
+    └── BlobError                       about one blob (``sha256`` attribute)
+        ├── InvalidBlobKeyError         the key is not a SHA-256 in lowercase hex
+        ├── BlobNotFoundError           no blob under that key
+        └── BlobChecksumMismatchError   the stored bytes do not hash to the key
+
+Callers catch ``StorageError``; adapters translate third-party exceptions
+(``S3Error``, ``OSError``) into these, chaining the original.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class of the storage adapters' errors."""
+
+
+class StorageConfigError(StorageError):
+    """A storage URL or setting that cannot be used.
+
+    Attributes:
+        url: the offending URL with any password removed, or ``""``.
+        reason: what is wrong, for the operator.
+    """
+
+    def __init__(self, reason: str, *, url: str = "") -> None:
+        super().__init__(f"{reason}: {url}" if url else reason)
+        self.reason = reason
+        self.url = url
+
+
+class StorageUnavailableError(StorageError):
+    """The backing server did not answer or refused the request.
+
+    Attributes:
+        backend: which store failed (``"s3"``, ``"local"``, ``"sql"``).
+        reason: what went wrong.
+    """
+
+    def __init__(self, *, backend: str, reason: str) -> None:
+        super().__init__(f"{backend} store unavailable: {reason}")
+        self.backend = backend
+        self.reason = reason
+
+
+class DuplicateRowError(StorageError):
+    """An insert broke a primary-key or unique constraint.
+
+    The transaction is no longer usable: leave the unit of work and start a new one.
+
+    Attributes:
+        table: the table inserted into.
+    """
+
+    def __init__(self, *, table: str) -> None:
+        super().__init__(f"a {table} row with the same key already exists")
+        self.table = table
+
+
+class BlobError(StorageError):
+    """A problem with one blob.
+
+    Attributes:
+        sha256: the blob's key.
+    """
+
+    def __init__(self, sha256: str, message: str) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
+
+
+class InvalidBlobKeyError(BlobError):
+    """The key is not 64 lowercase hexadecimal characters."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(sha256, f"not a SHA-256 blob key: {sha256[:80]!r}")
+
+
+class BlobNotFoundError(BlobError):
+    """No blob is stored under the key."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(sha256, f"blob {sha256} not found")
+
+
+class BlobChecksumMismatchError(BlobError):
+    """The stored bytes do not hash to their key: the blob is corrupt.
+
+    Attributes:
+        actual: the SHA-256 of the bytes actually read.
+    """
+
+    def __init__(self, sha256: str, *, actual: str) -> None:
+        super().__init__(sha256, f"blob {sha256} is corrupt: its bytes hash to {actual}")
+        self.actual = actual

@@ -1,0 +1,433 @@
+"""SQL implementations of intake's repositories and unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, Table, and_, delete, insert, or_, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intake.domain import (
+    Document,
+    DocumentId,
+    Filing,
+    FilingId,
+    FilingStatus,
+    Page,
+    PageFingerprint,
+    StoredReading,
+    VerificationRecord,
+)
+from intake.errors import DocumentNotFoundError, FilingNotFoundError
+from ocr.domain import PageReading
+from storage.errors import DuplicateRowError
+from storage.sql import rows
+from storage.sql.columns import json_object
+from storage.sql.tables import (
+    document,
+    filing,
+    idempotency_key,
+    page,
+    reading,
+    verification,
+)
+
+
+def _insert(session: Session, table: Table, values: Mapping[str, Any] | Sequence[Any]) -> None:
+    try:
+        session.execute(insert(table), values)
+    except IntegrityError as e:
+        raise DuplicateRowError(table=table.name) from e
+
+
+def _insert_keeping_existing(session: Session, table: Table, values: Mapping[str, Any]) -> None:
+    """Insert a row unless one with the same primary key exists (then keep that one)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - create_database_engine admits only the two above
+        raise NotImplementedError(dialect)
+    session.execute(statement, values)
+
+
+class SqlFilingRepository:
+    """Filings, one row each; applicant columns are queryable, contact and proxy are JSON."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, filing_: Filing) -> None:
+        """Insert a new filing.
+
+        Raises:
+            DuplicateRowError: a filing with this id exists.
+        """
+        _insert(self._session, filing, rows.filing_values(filing_))
+
+    def get(self, filing_id: FilingId) -> Filing | None:
+        row = self._session.execute(select(filing).where(filing.c.id == filing_id)).first()
+        return rows.filing_from_row(row._mapping) if row is not None else None
+
+    def update(self, filing_: Filing) -> None:
+        """Overwrite every column of an existing filing.
+
+        Raises:
+            FilingNotFoundError: no filing with this id.
+        """
+        values = rows.filing_values(filing_)
+        del values["id"]
+        result = self._session.execute(
+            update(filing).where(filing.c.id == filing_.id).values(values)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            raise FilingNotFoundError(filing_.id)
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        statuses: tuple[FilingStatus, ...] = (),
+        limit: int = 100,
+        after: FilingId | None = None,
+    ) -> list[Filing]:
+        """Filings oldest first, optionally of one owner and in some statuses.
+
+        Args:
+            owner: only this owner's filings.
+            statuses: only filings in one of these statuses (all when empty).
+            limit: at most this many.
+            after: continue after this filing (the last one of the previous
+                page); an unknown id gives an empty page.
+
+        Returns:
+            The filings in (``created_at``, ``id``) order.
+        """
+        query = select(filing).order_by(filing.c.created_at, filing.c.id).limit(limit)
+        if owner is not None:
+            query = query.where(filing.c.owner == owner)
+        if statuses:
+            query = query.where(filing.c.status.in_([s.value for s in statuses]))
+        if after is not None:
+            cursor = self._session.execute(
+                select(filing.c.created_at).where(filing.c.id == after)
+            ).scalar_one_or_none()
+            if cursor is None:
+                return []
+            query = query.where(
+                or_(
+                    filing.c.created_at > cursor,
+                    and_(filing.c.created_at == cursor, filing.c.id > after),
+                )
+            )
+        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+
+
+class SqlDocumentRepository:
+    """Documents and their pages (rows of ``page``, replaced as a whole on update)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, document_: Document) -> None:
+        """Insert a document together with its pages.
+
+        Raises:
+            DuplicateRowError: the id exists, or the filing already has these bytes.
+        """
+        _insert(self._session, document, rows.document_values(document_))
+        self._insert_pages(document_)
+
+    def _insert_pages(self, document_: Document) -> None:
+        if document_.pages:
+            values = [rows.page_values(document_.id, p) for p in document_.pages]
+            _insert(self._session, page, values)
+
+    def get(self, document_id: DocumentId) -> Document | None:
+        found = self._select_documents(document.c.id == document_id)
+        return found[0] if found else None
+
+    def update(self, document_: Document) -> None:
+        """Persist status, kind, failure reason and pages of a document.
+
+        Raises:
+            DocumentNotFoundError: no document with this id.
+        """
+        values = rows.document_values(document_)
+        for immutable in ("id", "filing_id", "sha256", "created_at"):
+            del values[immutable]
+        result = self._session.execute(
+            update(document).where(document.c.id == document_.id).values(values)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            raise DocumentNotFoundError(document_.id)
+        self._session.execute(delete(page).where(page.c.document_id == document_.id))
+        self._insert_pages(document_)
+
+    def list_for_filing(self, filing_id: FilingId) -> list[Document]:
+        """The filing's documents, oldest first."""
+        return self._select_documents(document.c.filing_id == filing_id)
+
+    def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None:
+        found = self._select_documents(
+            and_(document.c.filing_id == filing_id, document.c.sha256 == sha256)
+        )
+        return found[0] if found else None
+
+    def _select_documents(self, condition: Any) -> list[Document]:
+        # Two queries whatever the number of documents: the rows, then all their pages.
+        document_rows = self._session.execute(
+            select(document).where(condition).order_by(document.c.created_at, document.c.id)
+        ).all()
+        if not document_rows:
+            return []
+        ids = [r.id for r in document_rows]
+        pages: dict[Any, list[Page]] = {i: [] for i in ids}
+        page_rows = self._session.execute(
+            select(page).where(page.c.document_id.in_(ids)).order_by(page.c.number)
+        )
+        for r in page_rows:
+            pages[r.document_id].append(rows.page_from_row(r._mapping))
+        return [rows.document_from_row(r._mapping, pages=pages[r.id]) for r in document_rows]
+
+    def fingerprints(self, *, exclude_filing: FilingId | None = None) -> list[PageFingerprint]:
+        """Hashes of every stored page, for duplicate detection across filings.
+
+        Args:
+            exclude_filing: leave out this filing's own pages.
+        """
+        query = (
+            select(
+                document.c.filing_id,
+                page.c.document_id,
+                filing.c.applicant_id_number,
+                page.c.number,
+                page.c.image_sha256,
+                page.c.phash,
+            )
+            .select_from(page.join(document).join(filing))
+            .order_by(document.c.filing_id, page.c.document_id, page.c.number)
+        )
+        if exclude_filing is not None:
+            query = query.where(document.c.filing_id != exclude_filing)
+        return [
+            PageFingerprint(
+                filing_id=FilingId(r.filing_id),
+                document_id=DocumentId(r.document_id),
+                applicant_id_number=r.applicant_id_number,
+                page_number=r.number,
+                image_sha256=r.image_sha256,
+                phash=r.phash,
+            )
+            for r in self._session.execute(query)
+        ]
+
+    def referenced_blobs(self) -> set[str]:
+        """Every blob key (SHA-256) that a document or page row points at."""
+        query = union(select(document.c.sha256), select(page.c.image_sha256))
+        return set(self._session.execute(query).scalars())
+
+
+class SqlReadingRepository:
+    """The reading cache, keyed by (page image SHA-256, engine version)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, image_sha256: str, engine_version: str) -> StoredReading | None:
+        stored = self._session.execute(
+            select(reading.c.reading).where(
+                reading.c.image_sha256 == image_sha256,
+                reading.c.engine_version == engine_version,
+            )
+        ).scalar_one_or_none()
+        if stored is None:
+            return None
+        return StoredReading(
+            image_sha256=image_sha256,
+            engine_version=engine_version,
+            reading=PageReading.from_dict(json_object(stored)),
+        )
+
+    def put(self, stored: StoredReading) -> None:
+        """Store a reading; storing the same key again keeps the first."""
+        _insert_keeping_existing(
+            self._session,
+            reading,
+            {
+                "image_sha256": stored.image_sha256,
+                "engine_version": stored.engine_version,
+                "reading": stored.reading.export(),
+            },
+        )
+
+
+class SqlVerificationRepository:
+    """Verification runs: rows are added, never updated or deleted."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, record: VerificationRecord) -> None:
+        """Append a run.
+
+        Raises:
+            DuplicateRowError: a run with this id exists (runs are never overwritten).
+        """
+        _insert(self._session, verification, rows.verification_values(record))
+
+    def latest(self, filing_id: FilingId) -> VerificationRecord | None:
+        """The most recent run of the filing (by ``created_at``), if any."""
+        row = self._session.execute(
+            select(verification)
+            .where(verification.c.filing_id == filing_id)
+            .order_by(verification.c.created_at.desc(), verification.c.id.desc())
+            .limit(1)
+        ).first()
+        return rows.verification_from_row(row._mapping) if row is not None else None
+
+    def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
+        """Every run for the filing, oldest first."""
+        result = self._session.execute(
+            select(verification)
+            .where(verification.c.filing_id == filing_id)
+            .order_by(verification.c.created_at, verification.c.id)
+        )
+        return [rows.verification_from_row(r._mapping) for r in result]
+
+
+@dataclass(slots=True, kw_only=True)
+class SqlIdempotencyRecord:
+    """A stored response to a request made with an ``Idempotency-Key``."""
+
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+
+
+class SqlIdempotencyRepository:
+    """Responses stored by (owner, Idempotency-Key)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, *, owner: str, key: str) -> SqlIdempotencyRecord | None:
+        row = self._session.execute(
+            select(
+                idempotency_key.c.request_hash,
+                idempotency_key.c.status_code,
+                idempotency_key.c.body,
+            ).where(idempotency_key.c.owner == owner, idempotency_key.c.key == key)
+        ).first()
+        if row is None:
+            return None
+        return SqlIdempotencyRecord(
+            request_hash=row.request_hash,
+            status_code=row.status_code,
+            body=json_object(row.body),
+        )
+
+    def put(
+        self,
+        *,
+        owner: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        body: dict[str, Any],
+        created_at: datetime,
+    ) -> None:
+        """Store a response; when two requests race on one key, the first stored wins.
+
+        Callers compare ``request_hash`` on :meth:`get` to detect a key reused
+        for a different request.
+        """
+        _insert_keeping_existing(
+            self._session,
+            idempotency_key,
+            {
+                "owner": owner,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": status_code,
+                "body": body,
+                "created_at": created_at,
+            },
+        )
+
+
+class SqlUnitOfWork:
+    """One database transaction with its repositories.
+
+    A new ``Session`` is opened on entering the block; leaving it without
+    :meth:`commit` rolls everything back.
+    """
+
+    filings: SqlFilingRepository
+    documents: SqlDocumentRepository
+    readings: SqlReadingRepository
+    verifications: SqlVerificationRepository
+    idempotency: SqlIdempotencyRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = Session(self._engine, expire_on_commit=False, autoflush=False)
+        self._session = session
+        self.filings = SqlFilingRepository(session)
+        self.documents = SqlDocumentRepository(session)
+        self.readings = SqlReadingRepository(session)
+        self.verifications = SqlVerificationRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._require_session()
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        """Commit the work done so far; the unit of work stays usable."""
+        self._require_session().commit()
+
+    def rollback(self) -> None:
+        """Discard the work done since the last commit."""
+        self._require_session().rollback()
+
+    def _require_session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a with block")
+        return self._session
+
+
+def sql_unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    """A factory of units of work on ``engine``, for the use cases' ``UnitOfWorkFactory``.
+
+    Args:
+        engine: from :func:`storage.sql.engine.create_database_engine`.
+
+    Returns:
+        A callable returning a fresh, not yet entered, unit of work.
+    """
+
+    def open_unit_of_work() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    return open_unit_of_work

@@ -1,0 +1,147 @@
+"""The database tables (SQLAlchemy Core).
+
+Rows are converted to and from the domain types explicitly in
+:mod:`storage.sql.repositories`; the domain classes stay free of SQLAlchemy.
+Nested value objects (contact, proxy, page quality, readings, verdicts) are
+JSON; everything the service filters or joins on is a plain column.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
+
+from storage.sql.columns import JsonDocument, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+_SHA256 = String(64)
+_ID_NUMBER = String(18)
+_REGION = String(6)
+_ENUM = String(32)
+
+filing = Table(
+    "filing",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner", String(128), nullable=False, index=True),
+    Column("applicant_name", String(100), nullable=False),
+    Column("applicant_id_number", _ID_NUMBER, nullable=False, index=True),
+    Column("applicant_phone", String(20), nullable=False),
+    Column("filing_type", _ENUM, nullable=False),
+    Column("insured_region", _REGION, nullable=False, index=True),
+    Column("treatment_region", _REGION, nullable=False),
+    Column("scheme", _ENUM, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("contact", JsonDocument, nullable=True),
+    Column("on_behalf_of", JsonDocument, nullable=True),
+    Column("commitment", Boolean, nullable=False, default=False),
+    Column("evoucher_verified", Boolean, nullable=False, default=False),
+    Column("status", _ENUM, nullable=False, index=True),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("submitted_at", UtcDateTime, nullable=True),
+)
+
+document = Table(
+    "document",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "filing_id",
+        Uuid,
+        ForeignKey("filing.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("sha256", _SHA256, nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("page_count", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("declared_kind", _ENUM, nullable=True),
+    Column("status", _ENUM, nullable=False),
+    Column("failure_reason", String(500), nullable=True),
+    Column("kind", _ENUM, nullable=True),
+    Column("kind_confidence", Float, nullable=True),
+    # One upload of the same bytes per filing; also serves filing_id lookups.
+    UniqueConstraint("filing_id", "sha256"),
+)
+
+page = Table(
+    "page",
+    metadata,
+    Column(
+        "document_id",
+        Uuid,
+        ForeignKey("document.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("image_sha256", _SHA256, nullable=False, index=True),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("quality", JsonDocument, nullable=False),
+    Column("phash", String(64), nullable=False, default=""),
+)
+
+reading = Table(
+    "reading",
+    metadata,
+    Column("image_sha256", _SHA256, primary_key=True),
+    Column("engine_version", String(100), primary_key=True),
+    Column("reading", JsonDocument, nullable=False),
+)
+
+verification = Table(
+    "verification",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "filing_id",
+        Uuid,
+        ForeignKey("filing.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decision", _ENUM, nullable=False),
+    Column("policy", String(100), nullable=False),
+    Column("policy_version", String(100), nullable=False),
+    Column("engine_version", String(100), nullable=False),
+    Column("verdict", JsonDocument, nullable=False),
+    Index(None, "filing_id", "created_at"),
+)
+
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    Column("owner", String(128), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(128), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
