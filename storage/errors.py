@@ -3,7 +3,7 @@
     StorageError
     ├── StorageConfigError              a database or blob URL we cannot use
     ├── StorageUnavailableError         the database or blob server does not answer
-    ├── DuplicateRowError               an insert broke a unique constraint
+    ├── ConstraintViolationError        a write broke a key, unique or foreign-key constraint
     └── BlobError                       about one blob (``sha256`` attribute)
         ├── InvalidBlobKeyError         the key is not a SHA-256 in lowercase hex
         ├── BlobNotFoundError           no blob under that key
@@ -48,18 +48,21 @@ class StorageUnavailableError(StorageError):
         self.reason = reason
 
 
-class DuplicateRowError(StorageError):
-    """An insert broke a primary-key or unique constraint.
+class ConstraintViolationError(StorageError):
+    """A write broke a primary-key, unique or foreign-key constraint.
 
-    The transaction is no longer usable: leave the unit of work and start a new one.
+    Typically a row with the same key exists, or the parent row does not.
+    The transaction is no longer usable: leave the unit of work and open a new one.
 
     Attributes:
-        table: the table inserted into.
+        table: the table written to.
+        detail: the database's own description of the violation.
     """
 
-    def __init__(self, *, table: str) -> None:
-        super().__init__(f"a {table} row with the same key already exists")
+    def __init__(self, *, table: str, detail: str) -> None:
+        super().__init__(f"{table}: {detail}")
         self.table = table
+        self.detail = detail
 
 
 class BlobError(StorageError):

@@ -26,7 +26,7 @@ from intake.domain import (
 )
 from intake.errors import DocumentNotFoundError, FilingNotFoundError
 from ocr.domain import PageReading
-from storage.errors import DuplicateRowError
+from storage.errors import ConstraintViolationError
 from storage.sql import rows
 from storage.sql.columns import json_object
 from storage.sql.tables import (
@@ -43,7 +43,7 @@ def _insert(session: Session, table: Table, values: Mapping[str, Any] | Sequence
     try:
         session.execute(insert(table), values)
     except IntegrityError as e:
-        raise DuplicateRowError(table=table.name) from e
+        raise ConstraintViolationError(table=table.name, detail=str(e.orig)) from e
 
 
 def _insert_keeping_existing(session: Session, table: Table, values: Mapping[str, Any]) -> None:
@@ -68,7 +68,7 @@ class SqlFilingRepository:
         """Insert a new filing.
 
         Raises:
-            DuplicateRowError: a filing with this id exists.
+            ConstraintViolationError: a filing with this id exists.
         """
         _insert(self._session, filing, rows.filing_values(filing_))
 
@@ -140,7 +140,7 @@ class SqlDocumentRepository:
         """Insert a document together with its pages.
 
         Raises:
-            DuplicateRowError: the id exists, or the filing already has these bytes.
+            ConstraintViolationError: the id exists, or the filing already has these bytes.
         """
         _insert(self._session, document, rows.document_values(document_))
         self._insert_pages(document_)
@@ -279,7 +279,7 @@ class SqlVerificationRepository:
         """Append a run.
 
         Raises:
-            DuplicateRowError: a run with this id exists (runs are never overwritten).
+            ConstraintViolationError: a run with this id exists (runs are never overwritten).
         """
         _insert(self._session, verification, rows.verification_values(record))
 

@@ -1,0 +1,108 @@
+"""Celery task adapter: runs follow-up work on workers fed by Redis or RabbitMQ.
+
+``CeleryTaskDispatcher`` implements intake's ``TaskDispatcher`` port by
+sending tasks by name; ``create_celery_app`` builds the app a worker runs,
+with the two tasks calling into the use cases through ``TaskHandlers``.
+
+Tasks are acknowledged only after they finish (``task_acks_late``) and a
+worker takes one task at a time, so a crashed worker's task is delivered
+again: handlers must be idempotent, which the reading cache and the
+append-only verification runs make them.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Protocol
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import structlog
+from celery import Celery
+
+from intake.domain import DocumentId, FilingId
+
+log = structlog.get_logger(__name__)
+
+ANALYSE_DOCUMENT: Final = "intake.analyse_document"
+VERIFY_FILING: Final = "intake.verify_filing"
+DEFAULT_QUEUE: Final = "intake"
+
+
+class TaskHandlers(Protocol):
+    """What the worker's tasks call: the use cases behind the two task names."""
+
+    def analyse_document(self, document_id: DocumentId) -> None: ...
+
+    def verify_filing(self, filing_id: FilingId) -> None: ...
+
+
+class CeleryTaskDispatcher:
+    """Sends follow-up work to Celery workers; the payload is the id as a string."""
+
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        self._app.send_task(ANALYSE_DOCUMENT, args=[str(document_id)])
+        log.info("intake.task.sent", task=ANALYSE_DOCUMENT, document_id=str(document_id))
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        self._app.send_task(VERIFY_FILING, args=[str(filing_id)])
+        log.info("intake.task.sent", task=VERIFY_FILING, filing_id=str(filing_id))
+
+
+def result_backend_for(queue_url: str) -> str:
+    """The result backend matching a broker URL: Redis stores results, AMQP replies by RPC.
+
+    Raises:
+        ValueError: the URL is neither ``redis://`` / ``rediss://`` nor ``amqp://`` / ``amqps://``.
+    """
+    scheme = urlsplit(queue_url).scheme
+    if scheme in ("redis", "rediss"):
+        return queue_url
+    if scheme in ("amqp", "amqps"):
+        return "rpc://"
+    raise ValueError(f"queue URL must be redis:// or amqp://, not {scheme or queue_url!r}://")
+
+
+def create_celery_app(
+    queue_url: str, *, handlers: TaskHandlers, queue: str = DEFAULT_QUEUE
+) -> Celery:
+    """Build the Celery app for ``INTAKE_QUEUE_URL`` with our two tasks registered.
+
+    Args:
+        queue_url: ``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672//``.
+        handlers: the use cases the tasks call.
+        queue: the queue tasks are sent to and consumed from.
+
+    Returns:
+        The configured app; dispatchers and workers built from it share the queue.
+
+    Raises:
+        ValueError: an unsupported queue URL.
+    """
+    app = Celery("intake", broker=queue_url, backend=result_backend_for(queue_url))
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # The dispatcher never waits for a result: follow-up work is fire and forget.
+        task_ignore_result=True,
+        task_default_queue=queue,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+    )
+
+    @app.task(name=ANALYSE_DOCUMENT)  # type: ignore[untyped-decorator]  # celery is untyped
+    def analyse_document(document_id: str) -> None:
+        handlers.analyse_document(DocumentId(UUID(document_id)))
+
+    @app.task(name=VERIFY_FILING)  # type: ignore[untyped-decorator]  # celery is untyped
+    def verify_filing(filing_id: str) -> None:
+        handlers.verify_filing(FilingId(UUID(filing_id)))
+
+    return app
