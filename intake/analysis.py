@@ -1,0 +1,203 @@
+"""The per-document task: turn a stored original into checked, normalised pages.
+
+:func:`normalise_pages` is the one place an upload becomes page images: the
+upload request calls it so the app hears about quality problems at once, and
+:class:`AnalysisService` calls it again only when the pages recorded at upload
+are missing. The task is a pipeline of small steps on one document::
+
+    load the original (checksum verified) -> confirm or re-derive the pages
+      -> record ``analysed`` (or ``failed`` with a reason)
+
+Later steps (reading the pages, verification) are added to
+:meth:`AnalysisService.analyse_document` in the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+
+from intake.domain import Document, DocumentId, DocumentStatus, Page
+from intake.ports import BlobStore, UnitOfWorkFactory
+from ocr.domain import Quality
+from ocr.images import (
+    SNIFF_BYTES,
+    FileType,
+    encode_jpeg,
+    load_pages,
+    perceptual_hash,
+    sniff_file_type,
+)
+
+__all__ = [
+    "AnalysisService",
+    "NormalisedPage",
+    "QualityAssessor",
+    "UploadLimits",
+    "normalise_pages",
+]
+
+log = structlog.get_logger(__name__)
+
+QualityAssessor = Callable[[npt.NDArray[np.uint8]], Quality]
+"""Measures one upright BGR page image (``ocr.quality.assess_quality`` in production)."""
+
+NORMALISED_CONTENT_TYPE: Final = "image/jpeg"
+_MAX_REASON_LENGTH: Final = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadLimits:
+    """What an upload may be: its size, the pixels of a page and the pages of a PDF."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    max_pages: int = 20
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalisedPage:
+    """A page ready to store: its record and its normalised JPEG."""
+
+    page: Page
+    jpeg: bytes
+
+
+def normalise_pages(
+    data: bytes, *, file_type: FileType, limits: UploadLimits, assess: QualityAssessor
+) -> list[NormalisedPage]:
+    """Decode an upload into normalised JPEG pages with their quality measured.
+
+    Args:
+        data: The whole original file.
+        file_type: Its type, sniffed from the bytes.
+        limits: The pixel and page limits.
+        assess: The quality check run on every page.
+
+    Returns:
+        One normalised page per page of the original, in order.
+
+    Raises:
+        FileError: The file cannot be decoded or breaks a limit (``ocr.errors``).
+    """
+    pages = load_pages(
+        data, file_type=file_type, max_pixels=limits.max_pixels, max_pages=limits.max_pages
+    )
+    normalised = []
+    for page in pages:
+        jpeg = encode_jpeg(page.image)
+        height, width = page.image.shape[:2]
+        record = Page(
+            number=page.number,
+            image_sha256=hashlib.sha256(jpeg).hexdigest(),
+            width=int(width),
+            height=int(height),
+            quality=assess(page.image),
+            phash=perceptual_hash(page.image),
+        )
+        normalised.append(NormalisedPage(page=record, jpeg=jpeg))
+    return normalised
+
+
+class AnalysisService:
+    """Runs the per-document task; safe to run twice and never raises for a bad document."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        blobs: BlobStore,
+        assess: QualityAssessor,
+        limits: UploadLimits,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._blobs = blobs
+        self._assess = assess
+        self._limits = limits
+
+    def analyse_document(self, document_id: DocumentId) -> DocumentStatus | None:
+        """Confirm a received document's pages and mark it ``analysed`` or ``failed``.
+
+        A document that is no longer ``received`` is left alone, so a task
+        delivered twice does no work twice. Any failure to process the
+        document is recorded on it (status ``failed``, ``failure_reason``)
+        rather than raised: the worker must keep serving other documents.
+
+        Args:
+            document_id: The document to analyse.
+
+        Returns:
+            The document's status afterwards, or ``None`` if it does not exist.
+        """
+        with self._uow_factory() as uow:
+            document = uow.documents.get(document_id)
+        if document is None:
+            log.warning("intake.analysis.document_missing", document_id=str(document_id))
+            return None
+        if document.status is not DocumentStatus.RECEIVED:
+            log.info(
+                "intake.analysis.skipped", document_id=str(document_id), status=document.status
+            )
+            return document.status
+        try:
+            pages = self._confirm_pages(document)
+        # The task boundary: whatever went wrong with this one document (a missing
+        # or damaged blob, an undecodable file, an adapter error) is recorded on it.
+        except Exception as error:
+            log.warning(
+                "intake.analysis.failed",
+                document_id=str(document_id),
+                error=type(error).__name__,
+                exc_info=True,
+            )
+            reason = f"{type(error).__name__}: {error}"[:_MAX_REASON_LENGTH]
+            return self._record(document_id, status=DocumentStatus.FAILED, reason=reason)
+        return self._record(document_id, status=DocumentStatus.ANALYSED, pages=pages)
+
+    def _confirm_pages(self, document: Document) -> list[Page]:
+        original = self._blobs.get(document.sha256)
+        recorded = document.pages
+        if recorded and all(self._blobs.exists(p.image_sha256) for p in recorded):
+            return recorded
+        log.info("intake.analysis.pages_rederived", document_id=str(document.id))
+        normalised = normalise_pages(
+            original,
+            file_type=sniff_file_type(original[:SNIFF_BYTES]),
+            limits=self._limits,
+            assess=self._assess,
+        )
+        for page in normalised:
+            self._blobs.put(page.jpeg, content_type=NORMALISED_CONTENT_TYPE)
+        return [page.page for page in normalised]
+
+    def _record(
+        self,
+        document_id: DocumentId,
+        *,
+        status: DocumentStatus,
+        reason: str | None = None,
+        pages: list[Page] | None = None,
+    ) -> DocumentStatus | None:
+        with self._uow_factory() as uow:
+            document = uow.documents.get(document_id)
+            if document is None:
+                return None
+            if document.status is not DocumentStatus.RECEIVED:
+                return document.status
+            updated = replace(
+                document,
+                status=status,
+                failure_reason=reason,
+                pages=pages if pages is not None else document.pages,
+                page_count=len(pages) if pages else document.page_count,
+            )
+            uow.documents.update(updated)
+            uow.commit()
+        log.info("intake.analysis.recorded", document_id=str(document_id), status=status.value)
+        return status

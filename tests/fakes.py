@@ -1,0 +1,304 @@
+"""Fakes of intake's ports: dict-backed, in memory, with the adapters' semantics."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from intake.domain import (
+    Document,
+    DocumentId,
+    Filing,
+    FilingId,
+    FilingStatus,
+    PageFingerprint,
+    StoredReading,
+    VerificationRecord,
+)
+from intake.ports import (
+    DocumentRepository,
+    FilingRepository,
+    IdempotencyRepository,
+    ReadingRepository,
+    VerificationRepository,
+)
+
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class FakeBlobNotFoundError(KeyError):
+    """Raised by FakeBlobStore.get for a missing key."""
+
+
+class FakeBlobStore:
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.content_types: dict[str, str] = {}
+
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        key = hashlib.sha256(data).hexdigest()
+        self.blobs.setdefault(key, data)
+        self.content_types.setdefault(key, content_type)
+        return key
+
+    def get(self, sha256: str) -> bytes:
+        try:
+            return self.blobs[sha256]
+        except KeyError:
+            raise FakeBlobNotFoundError(sha256) from None
+
+    def exists(self, sha256: str) -> bool:
+        return sha256 in self.blobs
+
+    def delete(self, sha256: str) -> None:
+        self.blobs.pop(sha256, None)
+
+    def keys(self) -> Iterator[str]:
+        return iter(list(self.blobs))
+
+    def is_ready(self) -> bool:
+        return True
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def today(self) -> date:
+        return self.current.astimezone(_CHINA).date()
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class FakeTaskDispatcher:
+    analysed: list[DocumentId] = field(default_factory=list)
+    verified: list[FilingId] = field(default_factory=list)
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        self.analysed.append(document_id)
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        self.verified.append(filing_id)
+
+
+@dataclass
+class _Store:
+    """What a committed database holds; units of work copy it and write it back on commit."""
+
+    filings: dict[FilingId, Filing] = field(default_factory=dict)
+    documents: dict[DocumentId, Document] = field(default_factory=dict)
+    readings: dict[tuple[str, str], StoredReading] = field(default_factory=dict)
+    verifications: list[VerificationRecord] = field(default_factory=list)
+    idempotency: dict[tuple[str, str], FakeIdempotencyRecord] = field(default_factory=dict)
+
+
+@dataclass
+class FakeIdempotencyRecord:
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+
+
+class FakeFilingRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, filing: Filing) -> None:
+        if filing.id in self._store.filings:
+            raise KeyError(filing.id)
+        self._store.filings[filing.id] = copy.deepcopy(filing)
+
+    def get(self, filing_id: FilingId) -> Filing | None:
+        found = self._store.filings.get(filing_id)
+        return copy.deepcopy(found)
+
+    def update(self, filing: Filing) -> None:
+        self._store.filings[filing.id] = copy.deepcopy(filing)
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        statuses: tuple[FilingStatus, ...] = (),
+        limit: int = 100,
+        after: FilingId | None = None,
+    ) -> list[Filing]:
+        rows = sorted(self._store.filings.values(), key=lambda f: str(f.id))
+        rows = [
+            f
+            for f in rows
+            if (owner is None or f.owner == owner)
+            and (not statuses or f.status in statuses)
+            and (after is None or str(f.id) > str(after))
+        ]
+        return copy.deepcopy(rows[:limit])
+
+
+class FakeDocumentRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, document: Document) -> None:
+        if document.id in self._store.documents:
+            raise KeyError(document.id)
+        self._store.documents[document.id] = copy.deepcopy(document)
+
+    def get(self, document_id: DocumentId) -> Document | None:
+        return copy.deepcopy(self._store.documents.get(document_id))
+
+    def update(self, document: Document) -> None:
+        self._store.documents[document.id] = copy.deepcopy(document)
+
+    def list_for_filing(self, filing_id: FilingId) -> list[Document]:
+        found = [d for d in self._store.documents.values() if d.filing_id == filing_id]
+        return copy.deepcopy(sorted(found, key=lambda d: d.created_at))
+
+    def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None:
+        for document in self._store.documents.values():
+            if document.filing_id == filing_id and document.sha256 == sha256:
+                return copy.deepcopy(document)
+        return None
+
+    def fingerprints(self, *, exclude_filing: FilingId | None = None) -> list[PageFingerprint]:
+        prints: list[PageFingerprint] = []
+        for document in self._store.documents.values():
+            if document.filing_id == exclude_filing:
+                continue
+            filing = self._store.filings[document.filing_id]
+            prints.extend(
+                PageFingerprint(
+                    filing_id=document.filing_id,
+                    document_id=document.id,
+                    applicant_id_number=filing.applicant.id_number,
+                    page_number=page.number,
+                    image_sha256=page.image_sha256,
+                    phash=page.phash,
+                )
+                for page in document.pages
+            )
+        return prints
+
+    def referenced_blobs(self) -> set[str]:
+        keys = set()
+        for document in self._store.documents.values():
+            keys.add(document.sha256)
+            keys.update(page.image_sha256 for page in document.pages)
+        return keys
+
+
+class FakeReadingRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def get(self, image_sha256: str, engine_version: str) -> StoredReading | None:
+        return self._store.readings.get((image_sha256, engine_version))
+
+    def put(self, reading: StoredReading) -> None:
+        self._store.readings.setdefault((reading.image_sha256, reading.engine_version), reading)
+
+
+class FakeVerificationRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, record: VerificationRecord) -> None:
+        self._store.verifications.append(record)
+
+    def latest(self, filing_id: FilingId) -> VerificationRecord | None:
+        runs = self.list_for_filing(filing_id)
+        return runs[-1] if runs else None
+
+    def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
+        return [r for r in self._store.verifications if r.filing_id == filing_id]
+
+
+class FakeIdempotencyRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def get(self, *, owner: str, key: str) -> FakeIdempotencyRecord | None:
+        return self._store.idempotency.get((owner, key))
+
+    def put(
+        self,
+        *,
+        owner: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        body: dict[str, Any],
+        created_at: datetime,
+    ) -> None:
+        self._store.idempotency.setdefault(
+            (owner, key), FakeIdempotencyRecord(request_hash, status_code, body)
+        )
+
+
+class FakeUnitOfWork:
+    """A unit of work over a copy of the committed state; ``commit`` writes the copy back."""
+
+    filings: FilingRepository
+    documents: DocumentRepository
+    readings: ReadingRepository
+    verifications: VerificationRepository
+    idempotency: IdempotencyRepository
+
+    def __init__(self, committed: _Store) -> None:
+        self._committed = committed
+        self.committed = False
+        self._bind(copy.deepcopy(committed))
+
+    def _bind(self, store: _Store) -> None:
+        self._working = store
+        self.filings = FakeFilingRepository(store)
+        self.documents = FakeDocumentRepository(store)
+        self.readings = FakeReadingRepository(store)
+        self.verifications = FakeVerificationRepository(store)
+        self.idempotency = FakeIdempotencyRepository(store)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        for name in ("filings", "documents", "readings", "verifications", "idempotency"):
+            setattr(self._committed, name, copy.deepcopy(getattr(self._working, name)))
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._bind(copy.deepcopy(self._committed))
+
+
+class FakeDatabase:
+    """The committed state plus a factory of units of work over it."""
+
+    def __init__(self) -> None:
+        self.store = _Store()
+        self.units: list[FakeUnitOfWork] = []
+
+    def uow_factory(self) -> FakeUnitOfWork:
+        unit = FakeUnitOfWork(self.store)
+        self.units.append(unit)
+        return unit
+
+    @property
+    def factory(self) -> Callable[[], FakeUnitOfWork]:
+        return self.uow_factory
