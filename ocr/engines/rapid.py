@@ -1,0 +1,229 @@
+"""PP-OCR through RapidOCR on ONNX Runtime, with the models shipped in its wheel.
+
+The models are named explicitly (never by version or type name, which makes
+RapidOCR reach for its model hub), so the engine works with the network off
+and fails at construction with :class:`~ocr.errors.OcrModelMissingError` when a
+file is missing. Detection, the angle classifier and recognition are driven
+step by step so the detector can work on a small copy while the recogniser
+crops from the larger image, and the classifier runs only when orientation is
+unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+from typing import Any, Final, cast
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+
+from ocr.engines.base import TextLine
+from ocr.errors import OcrModelMissingError
+
+__all__ = ["CLS_MODEL", "DET_MODEL", "REC_MODEL", "BareRapidOcr", "RapidOcrEngine"]
+
+DET_MODEL: Final = "PP-OCRv6_det_small.onnx"
+REC_MODEL: Final = "PP-OCRv6_rec_small.onnx"
+CLS_MODEL: Final = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+
+_log = structlog.get_logger(__name__)
+
+Quad = tuple[tuple[float, float], ...]
+
+
+def _wheel_model_dir() -> Path:
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or spec.origin is None:
+        raise OcrModelMissingError("rapidocr package")
+    return Path(spec.origin).parent / "models"
+
+
+def _resolve_models(model_dir: Path | None) -> dict[str, Path]:
+    folder = model_dir or _wheel_model_dir()
+    paths = {"det": folder / DET_MODEL, "rec": folder / REC_MODEL, "cls": folder / CLS_MODEL}
+    for path in paths.values():
+        if not path.is_file():
+            raise OcrModelMissingError(str(path))
+    return paths
+
+
+def _hash_prefix(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:8]
+
+
+def _params(paths: dict[str, Path], *, threads: int, extra: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "Global.log_level": "warning",
+        "Global.model_root_dir": str(paths["det"].parent),
+        "Det.model_path": str(paths["det"]),
+        "Rec.model_path": str(paths["rec"]),
+        "Cls.model_path": str(paths["cls"]),
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    params.update(extra)
+    return params
+
+
+def _rapidocr_version() -> str:
+    from rapidocr._version import __version__
+
+    return str(__version__)
+
+
+class RapidOcrEngine:
+    """PP-OCRv6-small tuned for documents (see OCR_NOTES.md).
+
+    The three models load once, at construction.
+
+    Args:
+        threads: ONNX Runtime intra-op threads per session.
+        det_limit: Longest side of the image the detector sees.
+        rec_batch: Crops recognised per batch.
+        text_score: Lines the recogniser scores below this are dropped.
+        model_dir: Folder holding the model files (default: the wheel's).
+
+    Raises:
+        OcrModelMissingError: A model file is missing.
+    """
+
+    name: Final = "rapidocr"
+
+    def __init__(
+        self,
+        *,
+        threads: int = 2,
+        det_limit: int = 960,
+        rec_batch: int = 8,
+        text_score: float = 0.5,
+        model_dir: Path | None = None,
+    ) -> None:
+        from rapidocr import RapidOCR
+
+        paths = _resolve_models(model_dir)
+        extra = {
+            "Det.limit_type": "max",
+            "Det.limit_side_len": det_limit,
+            "Rec.rec_batch_num": rec_batch,
+            "Cls.cls_batch_num": rec_batch,
+            "Global.text_score": text_score,
+        }
+        # RapidOCR is untyped: it is held as Any at this boundary.
+        self._ocr: Any = cast(Any, RapidOCR(params=_params(paths, threads=threads, extra=extra)))
+        self._det = self._ocr._load_det_model()
+        self._cls = self._ocr._load_cls_model()
+        self._rec = self._ocr._load_rec_model()
+        self._text_score = text_score
+        hashes = {key: _hash_prefix(path) for key, path in paths.items()}
+        self._models = tuple(f"{paths[k].name}@{hashes[k]}" for k in ("det", "rec", "cls"))
+        self._version = (
+            f"rapidocr-{_rapidocr_version()}+"
+            + "+".join(f"{k}:{hashes[k]}" for k in ("det", "rec", "cls"))
+            + f"+det{det_limit}"
+        )
+        _log.info("ocr.engine.loaded", engine=self.name, version=self._version, threads=threads)
+
+    @property
+    def version(self) -> str:
+        """Engine version, model hash prefixes and detector size."""
+        return self._version
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Model file names with their hash prefixes."""
+        return self._models
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> list[Quad]:
+        """Find text-line quads in ``image`` without reading them.
+
+        Args:
+            image: ``uint8`` BGR or grey image.
+
+        Returns:
+            The quads in pixel coordinates of ``image``.
+        """
+        result = self._det(_three_channels(image))
+        if result.boxes is None:
+            return []
+        return [_quad(box) for box in result.boxes]
+
+    def recognise(self, image: npt.NDArray[np.uint8], *, orientation_known: bool) -> list[TextLine]:
+        """Detect, (optionally) orient and read every line of ``image``.
+
+        Args:
+            image: ``uint8`` BGR or grey image; crops are cut at full resolution.
+            orientation_known: Skip the angle classifier.
+
+        Returns:
+            The lines scoring at least ``text_score``.
+        """
+        from rapidocr.ch_ppocr_rec import TextRecInput
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        img = _three_channels(image)
+        det = self._det(img)
+        if det.boxes is None or len(det.boxes) == 0:
+            return []
+        crops = [get_rotate_crop_image(img, np.array(box, dtype=np.float32)) for box in det.boxes]
+        flipped = [False] * len(crops)
+        if not orientation_known:
+            cls = self._cls(crops)
+            crops = list(cls.img_list)
+            flipped = [
+                "180" in label and score > self._cls.cls_thresh for label, score in cls.cls_res
+            ]
+        rec = self._rec(TextRecInput(img=crops))
+        lines = []
+        for box, text, score, flip in zip(det.boxes, rec.txts, rec.scores, flipped, strict=True):
+            if text.strip() and float(score) >= self._text_score:
+                lines.append(
+                    TextLine(text=text, quad=_quad(box), confidence=float(score), flipped=flip)
+                )
+        return lines
+
+
+class BareRapidOcr:
+    """RapidOCR with its default settings (the benchmark's baseline).
+
+    Only the model paths are given explicitly, so nothing is downloaded.
+    """
+
+    def __init__(self, *, threads: int = -1, model_dir: Path | None = None) -> None:
+        from rapidocr import RapidOCR
+
+        paths = _resolve_models(model_dir)
+        self._ocr: Any = cast(Any, RapidOCR(params=_params(paths, threads=threads, extra={})))
+
+    def read(self, image: npt.NDArray[np.uint8]) -> list[TextLine]:
+        """Read ``image`` exactly as ``RapidOCR()(image)`` would.
+
+        Args:
+            image: ``uint8`` BGR image.
+
+        Returns:
+            The lines it returned, in its order.
+        """
+        result: Any = self._ocr(image)
+        if getattr(result, "txts", None) is None or result.boxes is None:
+            return []
+        return [
+            TextLine(text=str(t), quad=_quad(b), confidence=float(s))
+            for b, t, s in zip(result.boxes, result.txts, result.scores, strict=True)
+        ]
+
+
+def _three_channels(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    if image.ndim == 2:
+        return np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
+    return image
+
+
+def _quad(box: Any) -> Quad:
+    return tuple((float(x), float(y)) for x, y in np.asarray(box).reshape(-1, 2))
