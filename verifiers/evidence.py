@@ -1,0 +1,222 @@
+"""Reading evidence for the checks: fields, dates, places, seals and result building.
+
+Every check family works through a :class:`CheckContext` (the filing facts,
+the chosen pack and the region table) and these few functions, so the
+thresholds and the "when in doubt, unsure" habits live in one place.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from ocr.domain import Field
+from verifiers.codes import CheckCode
+from verifiers.domain import CheckResult, Evidence, EvidenceRef, FilingFacts, Outcome
+from verifiers.policy import PolicyPack
+from verifiers.regions import RegionTable, is_within
+
+__all__ = [
+    "OPEN_ENDED",
+    "CheckContext",
+    "add_months",
+    "check_place",
+    "read_date",
+    "read_field",
+    "ref",
+]
+
+OPEN_ENDED: Final[frozenset[str]] = frozenset({"长期", "长期有效", "无固定期限", "永久"})
+
+
+def add_months(day: date, months: int) -> date:
+    """Add calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckContext:
+    """What every check may consult besides the evidence."""
+
+    facts: FilingFacts
+    pack: PolicyPack
+    regions: RegionTable
+
+    def result(
+        self,
+        code: CheckCode,
+        outcome: Outcome,
+        message: str,
+        evidence: Iterable[EvidenceRef] = (),
+    ) -> CheckResult:
+        """Build a check result, blocking unless the pack makes the code advisory."""
+        return CheckResult(
+            code=code.value,
+            outcome=outcome,
+            message=message,
+            evidence=tuple(evidence),
+            blocking=self.pack.is_blocking(code),
+        )
+
+    def is_confident(self, found: Field) -> bool:
+        return found.confidence >= self.pack.thresholds.field_confidence_min
+
+    def treatment_name(self) -> str:
+        return self.regions.name_of(self.facts.treatment_region)
+
+
+def ref(evidence: Evidence, field: str | None = None) -> EvidenceRef:
+    """Point at a document (and optionally one of its fields) as evidence."""
+    found = evidence.reading.fields.get(field) if field else None
+    return EvidenceRef(
+        document_id=evidence.document_id,
+        page=evidence.page,
+        kind=evidence.reading.kind.value,
+        field=field,
+        value=found.value if found else None,
+        box=found.box if found else evidence.reading.box,
+    )
+
+
+def read_field(evidence: Evidence, name: str) -> Field | None:
+    """Return a field with a non-blank value, or ``None``."""
+    found = evidence.reading.fields.get(name)
+    if found is None or not found.value.strip():
+        return None
+    return found
+
+
+def read_date(evidence: Evidence, name: str) -> date | str | None:
+    """Read an ISO date field.
+
+    Returns:
+        The date; the text ``"open"`` for 长期 / 无固定期限; ``None`` when the
+        field is missing or not a date.
+    """
+    found = read_field(evidence, name)
+    if found is None:
+        return None
+    text = "".join(found.value.split())
+    if text in OPEN_ENDED:
+        return "open"
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def check_place(
+    ctx: CheckContext, evidence: Evidence, code: CheckCode, *names: str, what: str
+) -> CheckResult:
+    """Check that every place the given fields name lies in the treatment city.
+
+    Args:
+        ctx: The check context.
+        evidence: The document.
+        code: The check code to report under.
+        *names: The place fields to read (address, issuer, destination ...).
+        what: The Chinese name of the place, used in the message (e.g. 居住证签发地).
+
+    Returns:
+        ``pass`` when at least one field names a known place and all named
+        places lie in the treatment city; ``fail`` when one lies elsewhere;
+        ``unsure`` when no field names a known place.
+    """
+    treatment = ctx.treatment_name()
+    named: list[tuple[str, str]] = []
+    for name in names:
+        found = read_field(evidence, name)
+        place = ctx.regions.find(found.value) if found else None
+        if place is not None:
+            named.append((name, place))
+    refs = [ref(evidence, name) for name in names if read_field(evidence, name)] or [ref(evidence)]
+    if not named:
+        return ctx.result(code, Outcome.UNSURE, f"未能读出{what}，请人工核对", refs)
+    elsewhere = [place for _, place in named if not is_within(place, ctx.facts.treatment_region)]
+    if elsewhere:
+        other = ctx.regions.name_of(elsewhere[0])
+        return ctx.result(code, Outcome.FAIL, f"{what}为{other}，不在就医地{treatment}", refs)
+    return ctx.result(code, Outcome.PASS, f"{what}在就医地{treatment}", refs)
+
+
+def check_recent(
+    ctx: CheckContext, evidence: Evidence, code: CheckCode, *, max_months: int, what: str
+) -> CheckResult:
+    """Check that a document's date lies within ``max_months`` before the filing day.
+
+    Args:
+        ctx: The check context (``filed_on`` is the day judged).
+        evidence: The document, whose ``date`` field is read.
+        code: The check code to report under.
+        max_months: How old the document may be.
+        what: The document's Chinese name for the message.
+
+    Returns:
+        ``pass`` inside the window; ``fail`` when older or dated after the
+        filing day; ``unsure`` when the date cannot be read.
+    """
+    issued = read_date(evidence, "date")
+    refs = [ref(evidence, "date")]
+    if not isinstance(issued, date):
+        return ctx.result(code, Outcome.UNSURE, f"未能读出{what}的出具日期", refs)
+    filed_on = ctx.facts.filed_on
+    if issued > filed_on:
+        return ctx.result(code, Outcome.FAIL, f"{what}的出具日期晚于备案日期", refs)
+    if add_months(issued, max_months) < filed_on:
+        message = f"{what}出具于{issued.isoformat()}，已超过{max_months}个月"
+        return ctx.result(code, Outcome.FAIL, message, refs)
+    return ctx.result(code, Outcome.PASS, f"{what}出具于{issued.isoformat()}，在有效期内", refs)
+
+
+def check_seal(
+    ctx: CheckContext,
+    evidence: Evidence,
+    code: CheckCode,
+    *,
+    what: str,
+    expected_words: tuple[str, ...] = (),
+) -> CheckResult:
+    """Check that a document carries a seal (and, when readable, the right kind of seal).
+
+    Args:
+        ctx: The check context (seal confidence threshold).
+        evidence: The document.
+        code: The check code to report under.
+        what: Who should have stamped it, for the message (e.g. 单位公章).
+        expected_words: Words a readable seal text should contain (医院 ...);
+            a seal whose text is read but holds none of them is ``unsure``.
+
+    Returns:
+        ``pass``, ``fail`` (no seal) or ``unsure`` (a faint or unexpected seal).
+    """
+    seals = evidence.reading.seals
+    threshold = ctx.pack.thresholds.seal_confidence_min
+    refs = [
+        EvidenceRef(
+            document_id=evidence.document_id,
+            page=evidence.page,
+            kind=evidence.reading.kind.value,
+            field="seal",
+            value=seal.text or None,
+            box=seal.box,
+        )
+        for seal in seals
+    ] or [ref(evidence)]
+    if not seals:
+        return ctx.result(code, Outcome.FAIL, f"未发现{what}", refs)
+    confident = [s for s in seals if s.confidence >= threshold]
+    if not confident:
+        return ctx.result(code, Outcome.UNSURE, f"{what}不清晰，请人工核对", refs)
+    readable = [s for s in confident if s.text.strip()]
+    if (
+        expected_words
+        and readable
+        and not any(word in s.text for s in readable for word in expected_words)
+    ):
+        return ctx.result(code, Outcome.UNSURE, f"印章文字与{what}不符，请人工核对", refs)
+    return ctx.result(code, Outcome.PASS, f"已盖{what}", refs)

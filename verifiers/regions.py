@@ -1,0 +1,139 @@
+"""Region codes and place names, compared at city level.
+
+"Issued for the treatment city" compares places at city level: district
+``321002`` lies in city ``321000``, a Shanghai district ``3101xx`` in the
+municipality ``310000``. The table (``regions.yaml``) maps codes to the names
+documents print (江苏省扬州市, 扬州, 广陵区 ...) and back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import yaml
+
+__all__ = ["REGIONS_FILE", "RegionTable", "city_of", "is_within", "load_region_table"]
+
+REGIONS_FILE: Final[Path] = Path(__file__).with_name("regions.yaml")
+
+# Municipalities directly under the central government: the province is the city.
+_MUNICIPALITIES: Final[frozenset[str]] = frozenset({"11", "12", "31", "50"})
+_CODE: Final[re.Pattern[str]] = re.compile(r"\d{6}")
+
+
+def city_of(code: str) -> str:
+    """Return the city-level code of a region code (a province code stays itself).
+
+    Args:
+        code: A 6-digit region code.
+
+    Returns:
+        ``321000`` for ``321002``; ``310000`` for ``310118``; ``320000`` for ``320000``.
+    """
+    if code[:2] in _MUNICIPALITIES or code.endswith("0000"):
+        return code[:2] + "0000"
+    return code[:4] + "00"
+
+
+def is_within(place: str, region: str) -> bool:
+    """Tell whether ``place`` lies in ``region``, compared at city level.
+
+    A province-level ``region`` (Hainan, Tibet) holds every place in the
+    province; otherwise the two cities must be the same.
+
+    Args:
+        place: The region code a document points at.
+        region: The filing's region code.
+
+    Returns:
+        ``True`` when both resolve to the same city (or province, see above).
+    """
+    region_city = city_of(region)
+    if region_city.endswith("0000") and region[:2] not in _MUNICIPALITIES:
+        return place[:2] == region[:2]
+    return city_of(place) == region_city
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTable:
+    """Names of the regions the packs and samples use, looked up both ways."""
+
+    names: Mapping[str, tuple[str, ...]]
+    _patterns: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, list[str] | tuple[str, ...]]) -> RegionTable:
+        """Build a table from ``{code: [names...]}`` (the first name is the full one)."""
+        names = {str(code): tuple(values) for code, values in mapping.items()}
+        # Longest names first so 吴江区 is found before 吴江 at the same place.
+        patterns = sorted(
+            ((name, code) for code, values in names.items() for name in values),
+            key=lambda item: -len(item[0]),
+        )
+        return cls(names, tuple(patterns))
+
+    def name_of(self, code: str) -> str:
+        """Return the full name of a code, or the code itself when unknown."""
+        found = self.names.get(code)
+        return found[0] if found else code
+
+    def find(self, text: str) -> str | None:
+        """Find the region a place text (address, issuer, destination) points at.
+
+        A bare 6-digit code is taken as is. Otherwise the first place name in
+        the text that resolves to a city or district wins (Chinese addresses
+        run province → city → district, so later names are streets and
+        buildings); a province name is the answer only when nothing finer is
+        named. A district found after its city refines the answer.
+
+        Args:
+            text: The field value as read.
+
+        Returns:
+            A region code, or ``None`` when no known place is named.
+        """
+        compact = "".join(text.split())
+        if _CODE.fullmatch(compact):
+            return compact
+        hits: list[tuple[int, str]] = []
+        for name, code in self._patterns:
+            at = compact.find(name)
+            if at >= 0:
+                hits.append((at, code))
+        if not hits:
+            return None
+        hits.sort()
+        finer = [(at, code) for at, code in hits if not code.endswith("0000") or _is_city(code)]
+        if not finer:
+            return hits[0][1]
+        first_city = city_of(finer[0][1])
+        same_city = [code for _, code in finer if city_of(code) == first_city]
+        # Prefer a district of that city when one is named.
+        return max(same_city, key=_depth)
+
+
+def _is_city(code: str) -> bool:
+    return code[:2] in _MUNICIPALITIES
+
+
+def _depth(code: str) -> int:
+    if code.endswith("0000"):
+        return 0
+    return 1 if code.endswith("00") else 2
+
+
+def load_region_table(path: Path | None = None) -> RegionTable:
+    """Load the region-name table.
+
+    Args:
+        path: A YAML file ``{code: [names]}``; the bundled table when omitted.
+
+    Returns:
+        The table.
+    """
+    raw = yaml.safe_load((path or REGIONS_FILE).read_text(encoding="utf-8"))
+    return RegionTable.from_mapping({str(k): [str(v) for v in vs] for k, vs in raw.items()})

@@ -1,0 +1,86 @@
+"""Residence proofs: residence permit, household register pages, property certificate.
+
+Every proof must point at the treatment city: the permit is issued there, the
+household is registered there, the property lies there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from ocr.domain import DocumentKind
+from verifiers.codes import CheckCode
+from verifiers.domain import CheckResult, Evidence, Outcome
+from verifiers.evidence import CheckContext, check_place, read_date, read_field, ref
+
+__all__ = ["check_household", "check_residence"]
+
+
+def check_residence(ctx: CheckContext, evidence: Evidence) -> list[CheckResult]:
+    """Run the residence-proof checks for one document (other kinds give nothing).
+
+    Args:
+        ctx: The check context.
+        evidence: The document.
+
+    Returns:
+        Validity and place results for a residence permit, the place result for
+        a household-register front page or a property certificate.
+    """
+    kind = evidence.reading.kind
+    if kind is DocumentKind.RESIDENCE_PERMIT:
+        return [
+            _check_permit_valid(ctx, evidence),
+            check_place(
+                ctx, evidence, CheckCode.PERMIT_CITY, "address", "issuer", what="居住证签发地"
+            ),
+        ]
+    if kind is DocumentKind.HUKOU_FRONT:
+        return [check_place(ctx, evidence, CheckCode.HUKOU_CITY, "address", what="户籍登记地")]
+    if kind is DocumentKind.PROPERTY_CERTIFICATE:
+        return [check_place(ctx, evidence, CheckCode.PROPERTY_CITY, "address", what="房产坐落地")]
+    return []
+
+
+def _check_permit_valid(ctx: CheckContext, evidence: Evidence) -> CheckResult:
+    code = CheckCode.PERMIT_VALID
+    start, until = read_date(evidence, "valid_from"), read_date(evidence, "valid_until")
+    refs = [ref(evidence, "valid_from"), ref(evidence, "valid_until")]
+    facts = ctx.facts
+    if until is None:
+        return ctx.result(code, Outcome.UNSURE, "未能读出居住证有效期限", refs)
+    if isinstance(until, date) and (until < facts.start_date or until < facts.filed_on):
+        return ctx.result(code, Outcome.FAIL, f"居住证已于{until.isoformat()}过期", refs)
+    if isinstance(start, date) and start > facts.start_date:
+        return ctx.result(code, Outcome.FAIL, "备案开始日期早于居住证生效日期", refs)
+    return ctx.result(code, Outcome.PASS, "居住证在备案开始日期有效", refs)
+
+
+def check_household(ctx: CheckContext, pages: Sequence[Evidence]) -> list[CheckResult]:
+    """Check the household-register front page and person page belong to one household.
+
+    The person page being the applicant's own is checked by the identity
+    checks (name and ID number); here the two pages are linked by the
+    household number (户号) both print.
+
+    Args:
+        ctx: The check context.
+        pages: Every household-register page of the filing (front and person pages).
+
+    Returns:
+        One result, or nothing when the filing lacks either page.
+    """
+    fronts = [e for e in pages if e.reading.kind is DocumentKind.HUKOU_FRONT]
+    persons = [e for e in pages if e.reading.kind is DocumentKind.HUKOU_PERSON]
+    if not fronts or not persons:
+        return []
+    code = CheckCode.HUKOU_HOUSEHOLD
+    refs = [ref(e, "household_number") for e in (*fronts, *persons)]
+    numbers = [read_field(e, "household_number") for e in (*fronts, *persons)]
+    if any(n is None for n in numbers):
+        return [ctx.result(code, Outcome.UNSURE, "未能读出户号，无法核对是否同一户", refs)]
+    values = {"".join(n.value.split()) for n in numbers if n is not None}
+    if len(values) > 1:
+        return [ctx.result(code, Outcome.FAIL, "户口簿首页与本人页不属于同一户", refs)]
+    return [ctx.result(code, Outcome.PASS, "户口簿首页与本人页属于同一户", refs)]
