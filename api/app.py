@@ -1,0 +1,68 @@
+"""The FastAPI application: ``create_app(settings=None)`` and its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from api.cpu import BoundedCpuPool
+from api.deps import key_digest
+from api.errors import install_error_handlers
+from api.metrics import Metrics
+from api.routes import documents, filings, health
+from api.settings import Settings
+from api.wiring import build_services
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the database, blob store and pools open in its lifespan.
+
+    Args:
+        settings: The configuration; read from the environment when omitted.
+
+    Raises:
+        ValueError: ``INTAKE_API_KEYS`` is malformed.
+    """
+    settings = settings or Settings()
+    principals = {key_digest(key): p for key, p in settings.principals().items()}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.upload_tmp_dir.mkdir(parents=True, exist_ok=True)
+        services = build_services(settings)
+        cpu = BoundedCpuPool(
+            max_workers=settings.cpu_workers, wait_timeout_s=settings.cpu_wait_timeout_s
+        )
+        app.state.services = services
+        app.state.cpu = cpu
+        log.info(
+            "api.started", queue=settings.queue_url.split("://")[0], dev_keys=settings.uses_dev_keys
+        )
+        try:
+            yield
+        finally:
+            cpu.shutdown()
+            services.close()
+            log.info("api.stopped")
+
+    app = FastAPI(
+        title="intake",
+        version="0.1.0",
+        summary="Document intake and material verification for cross-region medical filing.",
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.principals = principals
+    app.state.metrics = metrics
+    app.middleware("http")(metrics.middleware)
+    install_error_handlers(app)
+    app.include_router(filings.router)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,216 @@
+"""Errors to RFC 9457 problem details: one table, one handler.
+
+Every error a route can return has a stable ``code`` here; routes declare
+theirs with :func:`problem_responses` so ``/openapi.json`` lists them with
+examples. The body is ``application/problem+json`` with ``type``, ``title``,
+``status``, ``detail`` and ``code`` (plus ``field``/``errors`` where useful).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from intake.errors import (
+    DocumentNotFoundError,
+    EmptyUploadError,
+    FilingNotFoundError,
+    IdempotencyConflictError,
+    IntakeError,
+    InvalidApplicantError,
+    InvalidFilingError,
+    InvalidIdNumberError,
+    InvalidPhoneError,
+    InvalidRegionCodeError,
+    InvalidTransitionError,
+    UploadTooLargeError,
+)
+from ocr.errors import (
+    CorruptFileError,
+    EncryptedPdfError,
+    ImageTooLargeError,
+    OcrEngineBusyError,
+    OcrError,
+    TooManyPagesError,
+    UnsupportedFileTypeError,
+)
+from storage.errors import StorageError, StorageUnavailableError
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
+
+
+class ApiError(Exception):
+    """Errors only the HTTP edge knows about."""
+
+
+class AuthMissingError(ApiError):
+    def __init__(self) -> None:
+        super().__init__("an Authorization: Bearer <key> header is required")
+
+
+class AuthInvalidError(ApiError):
+    def __init__(self) -> None:
+        super().__init__("the API key is not valid")
+
+
+class ForbiddenError(ApiError):
+    def __init__(self, *, role: str) -> None:
+        super().__init__(f"the {role} role may not do this")
+        self.role = role
+
+
+class RequestInvalidError(ApiError):
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
+    AuthMissingError: (401, "auth.missing", "Authentication required"),
+    AuthInvalidError: (401, "auth.invalid", "Invalid API key"),
+    ForbiddenError: (403, "auth.forbidden", "Not allowed for this role"),
+    FilingNotFoundError: (404, "filing.not_found", "Filing not found"),
+    DocumentNotFoundError: (404, "document.not_found", "Document not found"),
+    InvalidTransitionError: (409, "filing.invalid_transition", "Not allowed in this status"),
+    IdempotencyConflictError: (409, "idempotency.conflict", "Idempotency-Key reused"),
+    UploadTooLargeError: (413, "upload.too_large", "Upload too large"),
+    UnsupportedFileTypeError: (415, "upload.unsupported_type", "Unsupported file type"),
+    EmptyUploadError: (422, "upload.empty", "Empty upload"),
+    CorruptFileError: (422, "upload.corrupt", "File could not be decoded"),
+    EncryptedPdfError: (422, "upload.encrypted_pdf", "Encrypted PDF"),
+    TooManyPagesError: (422, "upload.too_many_pages", "Too many pages"),
+    ImageTooLargeError: (422, "upload.too_many_pixels", "Image has too many pixels"),
+    InvalidIdNumberError: (422, "applicant.invalid_id_number", "Invalid ID number"),
+    InvalidPhoneError: (422, "applicant.invalid_phone", "Invalid phone number"),
+    InvalidRegionCodeError: (422, "applicant.invalid_region_code", "Invalid region code"),
+    InvalidApplicantError: (422, "applicant.invalid", "Invalid applicant"),
+    InvalidFilingError: (422, "filing.invalid", "Invalid filing"),
+    RequestInvalidError: (422, "request.invalid", "Invalid request"),
+    RequestValidationError: (422, "request.invalid", "Invalid request"),
+    OcrEngineBusyError: (503, "ocr.busy", "Busy, retry shortly"),
+    StorageUnavailableError: (503, "storage.unavailable", "Storage unavailable"),
+}
+"""``{ErrorClass: (status, code, title)}``; a subclass not listed uses its nearest listed base."""
+
+_FALLBACK: Final = (500, "internal", "Internal error")
+
+
+def problem_for(error: Exception) -> tuple[int, str, str]:
+    """The ``(status, code, title)`` of an error, by its class or nearest listed base."""
+    for cls in type(error).__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    return _FALLBACK
+
+
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "type": f"urn:intake:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_response(error: Exception) -> JSONResponse:
+    """Render an error as an RFC 9457 problem response."""
+    status, code, title = problem_for(error)
+    detail = str(error) if status < 500 else title
+    extra: dict[str, Any] = {"field": getattr(error, "field", None)}
+    if isinstance(error, UploadTooLargeError):
+        extra["limit"] = error.limit
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        problem_body(status=status, code=code, title=title, detail=detail, **extra),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+async def _handle_known(request: Request, error: Exception) -> JSONResponse:
+    status, code, _ = problem_for(error)
+    if status >= 500:
+        log.warning("api.request.unavailable", code=code, error=str(error), path=request.url.path)
+    return problem_response(error)
+
+
+async def _handle_validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101  # registered for this class only
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in error.errors()
+    ]
+    body = problem_body(
+        status=422,
+        code="request.invalid",
+        title="Invalid request",
+        detail="the request does not match the schema",
+        errors=errors,
+    )
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_CONTENT_TYPE)
+
+
+async def _handle_http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)  # noqa: S101  # registered for this class only
+    code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(
+        error.status_code, f"http.{error.status_code}"
+    )
+    body = problem_body(
+        status=error.status_code, code=code, title=str(error.detail), detail=str(error.detail)
+    )
+    return JSONResponse(body, status_code=error.status_code, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem-details handlers on ``app``."""
+    for base in (ApiError, IntakeError, OcrError, StorageError):
+        app.add_exception_handler(base, _handle_known)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+
+
+_PROBLEM_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def problem_responses(*errors: type[Exception]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the errors a route may return, with one example per code."""
+    grouped: dict[int, dict[str, Any]] = {}
+    for cls in (AuthMissingError, AuthInvalidError, RequestValidationError, *errors):
+        status, code, title = ERRORS[cls]
+        examples = grouped.setdefault(status, {})
+        examples[code] = {
+            "summary": title,
+            "value": problem_body(status=status, code=code, title=title, detail=title),
+        }
+    return {
+        status: {
+            "description": " / ".join(sorted(examples)),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_SCHEMA, "examples": examples}},
+        }
+        for status, examples in sorted(grouped.items())
+    }

@@ -1,0 +1,196 @@
+"""``/v1/filings/{id}/documents``: upload a document, read one back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Final
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CpuPoolDep, MetricsDep, PrincipalDep, ServicesDep, SettingsDep
+from api.errors import ApiError, RequestInvalidError, problem_for, problem_responses
+from api.idempotency import Replay, find_replay, remember, request_hash
+from api.metrics import Metrics
+from api.schemas import DocumentOut
+from api.uploads import receive_upload
+from intake.domain import DocumentId, FilingId
+from intake.errors import (
+    DocumentNotFoundError,
+    EmptyUploadError,
+    FilingNotFoundError,
+    IdempotencyConflictError,
+    IntakeError,
+    InvalidTransitionError,
+    UploadTooLargeError,
+)
+from ocr.domain import DocumentKind
+from ocr.errors import (
+    CorruptFileError,
+    EncryptedPdfError,
+    ImageTooLargeError,
+    OcrEngineBusyError,
+    OcrError,
+    TooManyPagesError,
+    UnsupportedFileTypeError,
+)
+
+router = APIRouter(prefix="/v1/filings/{filing_id}/documents", tags=["documents"])
+
+_UPLOAD_BODY: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "JPEG, PNG, WebP, HEIC or PDF; the type is read "
+                            "from the bytes, not the name.",
+                        },
+                        "declared_kind": {
+                            "type": "string",
+                            "enum": [k.value for k in DocumentKind],
+                            "description": "What the app believes the document is.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _declared_kind(value: str | None) -> DocumentKind | None:
+    if value is None:
+        return None
+    try:
+        return DocumentKind(value)
+    except ValueError:
+        raise RequestInvalidError(
+            f"unknown declared_kind {value!r}", field="declared_kind"
+        ) from None
+
+
+@contextmanager
+def _counted_refusal(metrics: Metrics) -> Iterator[None]:
+    try:
+        yield
+    except (ApiError, IntakeError, OcrError) as error:
+        metrics.uploads.labels(problem_for(error)[1]).inc()
+        raise
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DocumentOut,
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        200: {
+            "model": DocumentOut,
+            "description": "The same bytes were already uploaded to "
+            "this filing: the existing document, nothing stored again.",
+        },
+        **problem_responses(
+            FilingNotFoundError,
+            InvalidTransitionError,
+            IdempotencyConflictError,
+            UploadTooLargeError,
+            UnsupportedFileTypeError,
+            EmptyUploadError,
+            CorruptFileError,
+            EncryptedPdfError,
+            TooManyPagesError,
+            ImageTooLargeError,
+            RequestInvalidError,
+            OcrEngineBusyError,
+        ),
+    },
+)
+async def upload_document(
+    filing_id: UUID,
+    request: Request,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    settings: SettingsDep,
+    cpu: CpuPoolDep,
+    metrics: MetricsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=200, description="Replays the first response."),
+    ] = None,
+) -> JSONResponse:
+    """Upload a photo or PDF; its type, size, pages and image quality are checked at once.
+
+    ``201`` with the new document, or ``200`` with the existing one when the
+    same bytes were uploaded to this filing before. ``quality.ok`` is false
+    with ``problems`` when a page should be photographed again.
+    """
+    with _counted_refusal(metrics):
+        upload = await receive_upload(
+            request, max_bytes=settings.max_upload_bytes, tmp_dir=settings.upload_tmp_dir
+        )
+        kind = _declared_kind(upload.declared_kind)
+        fingerprint = request_hash(
+            str(filing_id).encode(), upload.data, (upload.declared_kind or "").encode()
+        )
+        if idempotency_key:
+            replay = await run_in_threadpool(
+                find_replay,
+                services.uow_factory,
+                owner=principal.key_id,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+            if replay is not None:
+                metrics.uploads.labels("replayed").inc()
+                return JSONResponse(replay.body, status_code=replay.status_code)
+        added = await cpu.run(
+            services.submission.add_document,
+            principal,
+            FilingId(filing_id),
+            data=upload.data,
+            declared_kind=kind,
+        )
+    response = Replay(
+        status_code=201 if added.created else 200,
+        body=DocumentOut.of(added.document).model_dump(mode="json"),
+    )
+    if idempotency_key:
+        await run_in_threadpool(
+            remember,
+            services.uow_factory,
+            owner=principal.key_id,
+            key=idempotency_key,
+            fingerprint=fingerprint,
+            replay=response,
+        )
+    metrics.uploads.labels("created" if added.created else "duplicate").inc()
+    if added.created:
+        metrics.upload_bytes.inc(len(upload.data))
+    return JSONResponse(response.body, status_code=response.status_code)
+
+
+@router.get(
+    "/{document_id}",
+    responses=problem_responses(FilingNotFoundError, DocumentNotFoundError),
+)
+async def get_document(
+    filing_id: UUID, document_id: UUID, principal: PrincipalDep, services: ServicesDep
+) -> DocumentOut:
+    """A document with each page's size and quality measures."""
+    document = await run_in_threadpool(
+        services.submission.get_document_or_raise,
+        principal,
+        FilingId(filing_id),
+        DocumentId(document_id),
+    )
+    return DocumentOut.of(document)

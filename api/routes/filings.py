@@ -1,0 +1,86 @@
+"""``/v1/filings``: create, list, get and submit filings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import PrincipalDep, ServicesDep
+from api.errors import problem_responses
+from api.schemas import FilingCreate, FilingOut, FilingPageOut, FilingSummaryOut, SubmittedOut
+from intake.domain import FilingId, FilingStatus
+from intake.errors import (
+    FilingNotFoundError,
+    InvalidApplicantError,
+    InvalidFilingError,
+    InvalidIdNumberError,
+    InvalidPhoneError,
+    InvalidRegionCodeError,
+    InvalidTransitionError,
+)
+
+router = APIRouter(prefix="/v1/filings", tags=["filings"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        InvalidIdNumberError,
+        InvalidPhoneError,
+        InvalidRegionCodeError,
+        InvalidApplicantError,
+        InvalidFilingError,
+    ),
+)
+async def create_filing(
+    body: FilingCreate, principal: PrincipalDep, services: ServicesDep
+) -> FilingOut:
+    """Create a draft filing owned by the calling key."""
+    filing = await run_in_threadpool(services.filings.create, principal, body.to_request())
+    return FilingOut.of_details(filing, [], None)
+
+
+@router.get("", responses=problem_responses())
+async def list_filings(
+    principal: PrincipalDep,
+    services: ServicesDep,
+    status_filter: Annotated[list[FilingStatus] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    after: Annotated[UUID | None, Query(description="`next_after` of the previous page")] = None,
+) -> FilingPageOut:
+    """List the filings the caller may see (an app key: its own), a page at a time."""
+    filings = await run_in_threadpool(
+        services.filings.list,
+        principal,
+        statuses=tuple(status_filter or ()),
+        limit=limit,
+        after=FilingId(after) if after else None,
+    )
+    return FilingPageOut(
+        items=[FilingSummaryOut.of(f) for f in filings],
+        next_after=filings[-1].id if len(filings) == limit else None,
+    )
+
+
+@router.get("/{filing_id}", responses=problem_responses(FilingNotFoundError))
+async def get_filing(filing_id: UUID, principal: PrincipalDep, services: ServicesDep) -> FilingOut:
+    """A filing with its documents and its latest verdict (null until verified)."""
+    details = await run_in_threadpool(services.filings.get_or_raise, principal, FilingId(filing_id))
+    return FilingOut.of_details(details.filing, details.documents, details.verification)
+
+
+@router.post(
+    "/{filing_id}/submit",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(FilingNotFoundError, InvalidTransitionError),
+)
+async def submit_filing(
+    filing_id: UUID, principal: PrincipalDep, services: ServicesDep
+) -> SubmittedOut:
+    """Submit a draft (or a filing that needed materials); it needs at least one document."""
+    filing = await run_in_threadpool(services.submission.submit, principal, FilingId(filing_id))
+    return SubmittedOut(id=filing.id, status=filing.status, submitted_at=filing.submitted_at)

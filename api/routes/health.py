@@ -1,0 +1,47 @@
+"""Probes and metrics: ``/healthz``, ``/readyz``, ``/metrics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import MetricsDep, ServicesDep
+from api.wiring import Services
+from storage.sql.engine import is_database_ready
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+def _readiness(services: Services) -> dict[str, bool]:
+    return {
+        "database": is_database_ready(services.engine),
+        "blobs": services.blobs.is_ready(),
+    }
+
+
+@router.get(
+    "/readyz",
+    responses={503: {"description": "A dependency does not answer; `checks` says which."}},
+)
+async def readyz(services: ServicesDep) -> JSONResponse:
+    """The database and the blob store answer."""
+    checks = await run_in_threadpool(_readiness, services)
+    ready = all(checks.values())
+    body: dict[str, Any] = {"status": "ready" if ready else "unavailable", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text: request counts and latency by route, upload outcomes."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,111 @@
+"""Settings from the environment (prefix ``INTAKE_``, names in CONTRACT.md).
+
+Built only at the composition root (``create_app``, the CLI, the worker);
+everything below receives plain values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Final
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from intake.analysis import UploadLimits
+from intake.domain import Principal, Role
+
+DEV_API_KEYS: Final = "app:dev-app-key,reviewer:dev-reviewer-key,admin:dev-admin-key"
+"""The keys used when ``INTAKE_API_KEYS`` is unset; ``make run`` prints them."""
+
+_KEY_ID_LENGTH: Final = 12
+
+
+def key_id(key: str) -> str:
+    """The non-secret id of an API key stored as a filing's owner: 12 hex of its SHA-256."""
+    return hashlib.sha256(key.encode()).hexdigest()[:_KEY_ID_LENGTH]
+
+
+def parse_api_keys(value: str) -> dict[str, Principal]:
+    """Parse ``role:key,role:key`` into the principal each key stands for.
+
+    Raises:
+        ValueError: An entry without a colon, an unknown role, an empty or repeated key.
+    """
+    principals: dict[str, Principal] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        role, sep, key = entry.partition(":")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError("INTAKE_API_KEYS entries must look like role:key")
+        try:
+            parsed_role = Role(role.strip())
+        except ValueError:
+            raise ValueError(f"unknown role {role.strip()!r} in INTAKE_API_KEYS") from None
+        if key in principals:
+            raise ValueError("INTAKE_API_KEYS repeats a key")
+        principals[key] = Principal(role=parsed_role, key_id=key_id(key))
+    if not principals:
+        raise ValueError("INTAKE_API_KEYS names no key")
+    return principals
+
+
+class Settings(BaseSettings):
+    """Every setting of the service, each with a safe default."""
+
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    blob_url: str | None = None
+    queue_url: str = "local://"
+    api_keys: SecretStr | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_pixels: int = Field(default=40_000_000, gt=0)
+    max_pdf_pages: int = Field(default=20, gt=0)
+    task_workers: int = Field(default=2, gt=0)
+    """Threads of the in-process task pool (``local://`` queue)."""
+    cpu_workers: int = Field(default=2, gt=0)
+    """Threads decoding and checking uploads inside the request."""
+    cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
+    """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
+
+    @property
+    def database_url_resolved(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'intake.db').resolve()}"
+
+    @property
+    def blob_url_resolved(self) -> str:
+        if self.blob_url:
+            return self.blob_url
+        return f"file://{(self.data_dir / 'blobs').resolve()}"
+
+    @property
+    def upload_tmp_dir(self) -> Path:
+        """Where upload bodies larger than the in-memory spool are buffered."""
+        return self.data_dir / "tmp"
+
+    @property
+    def uses_dev_keys(self) -> bool:
+        return self.api_keys is None
+
+    @property
+    def is_local_queue(self) -> bool:
+        return self.queue_url.startswith("local:")
+
+    def principals(self) -> dict[str, Principal]:
+        """The principal of every configured key (the dev keys when none are set)."""
+        raw = DEV_API_KEYS if self.api_keys is None else self.api_keys.get_secret_value()
+        return parse_api_keys(raw)
+
+    def upload_limits(self) -> UploadLimits:
+        return UploadLimits(
+            max_bytes=self.max_upload_bytes,
+            max_pixels=self.max_pixels,
+            max_pages=self.max_pdf_pages,
+        )

@@ -1,0 +1,55 @@
+"""The in-process task dispatcher: a bounded thread pool inside the server.
+
+Selected by ``INTAKE_QUEUE_URL=local://`` (the default). Use cases call it
+only after their transaction committed, so the task always finds its rows.
+A task's failure is logged and never reaches the request that dispatched it;
+the handlers record per-document failures themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+import structlog
+
+from api.tasks.celery import TaskHandlers
+from intake.domain import DocumentId, FilingId
+
+log = structlog.get_logger(__name__)
+
+_Id = TypeVar("_Id", DocumentId, FilingId)
+
+
+class LocalTaskDispatcher:
+    """Runs follow-up work on a fixed number of threads of this process."""
+
+    def __init__(self, handlers: TaskHandlers, *, max_workers: int) -> None:
+        self._handlers = handlers
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="intake-task"
+        )
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        self._submit("analyse_document", self._handlers.analyse_document, document_id)
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        self._submit("verify_filing", self._handlers.verify_filing, filing_id)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop taking tasks; with ``wait`` let the queued ones finish first."""
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+    def _submit(self, task: str, handler: Callable[[_Id], None], item: _Id) -> None:
+        future = self._executor.submit(handler, item)
+        future.add_done_callback(lambda done: _log_outcome(done, task=task, item=str(item)))
+
+
+def _log_outcome(future: Future[None], *, task: str, item: str) -> None:
+    if future.cancelled():
+        log.warning("api.task.cancelled", task=task, item=item)
+        return
+    error = future.exception()
+    if error is not None:
+        log.error("api.task.failed", task=task, item=item, exc_info=error)
