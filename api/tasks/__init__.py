@@ -1,0 +1,1 @@
+"""Task dispatchers: the in-process pool and the Celery adapter."""
