@@ -97,11 +97,14 @@ def create_celery_app(
         enable_utc=True,
     )
 
-    @app.task(name=ANALYSE_DOCUMENT)  # type: ignore[untyped-decorator]  # celery is untyped
+    # shared=False: a shared task would be bound into every app created later
+    # in the process, so a second app (tests, or a re-created app) would call
+    # the first app's handlers.
+    @app.task(name=ANALYSE_DOCUMENT, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def analyse_document(document_id: str) -> None:
         handlers.analyse_document(DocumentId(UUID(document_id)))
 
-    @app.task(name=VERIFY_FILING)  # type: ignore[untyped-decorator]  # celery is untyped
+    @app.task(name=VERIFY_FILING, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def verify_filing(filing_id: str) -> None:
         handlers.verify_filing(FilingId(UUID(filing_id)))
 

@@ -25,18 +25,23 @@ from intake.domain import (
     VerificationRecord,
 )
 from intake.errors import DocumentNotFoundError, FilingNotFoundError
+from intake.ports import (
+    DocumentRepository,
+    FilingRepository,
+    IdempotencyRepository,
+    ReadingRepository,
+    VerificationRepository,
+)
 from ocr.domain import PageReading
 from storage.errors import ConstraintViolationError
 from storage.sql import rows
 from storage.sql.columns import json_object
-from storage.sql.tables import (
-    document,
-    filing,
-    idempotency_key,
-    page,
-    reading,
-    verification,
-)
+from storage.sql.tables import document as document_table
+from storage.sql.tables import filing as filing_table
+from storage.sql.tables import idempotency_key as idempotency_table
+from storage.sql.tables import page as page_table
+from storage.sql.tables import reading as reading_table
+from storage.sql.tables import verification as verification_table
 
 
 def _insert(session: Session, table: Table, values: Mapping[str, Any] | Sequence[Any]) -> None:
@@ -64,31 +69,33 @@ class SqlFilingRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, filing_: Filing) -> None:
+    def add(self, filing: Filing) -> None:
         """Insert a new filing.
 
         Raises:
             ConstraintViolationError: a filing with this id exists.
         """
-        _insert(self._session, filing, rows.filing_values(filing_))
+        _insert(self._session, filing_table, rows.filing_values(filing))
 
     def get(self, filing_id: FilingId) -> Filing | None:
-        row = self._session.execute(select(filing).where(filing.c.id == filing_id)).first()
+        row = self._session.execute(
+            select(filing_table).where(filing_table.c.id == filing_id)
+        ).first()
         return rows.filing_from_row(row._mapping) if row is not None else None
 
-    def update(self, filing_: Filing) -> None:
+    def update(self, filing: Filing) -> None:
         """Overwrite every column of an existing filing.
 
         Raises:
             FilingNotFoundError: no filing with this id.
         """
-        values = rows.filing_values(filing_)
+        values = rows.filing_values(filing)
         del values["id"]
         result = self._session.execute(
-            update(filing).where(filing.c.id == filing_.id).values(values)
+            update(filing_table).where(filing_table.c.id == filing.id).values(values)
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-            raise FilingNotFoundError(filing_.id)
+            raise FilingNotFoundError(filing.id)
 
     def list(
         self,
@@ -110,21 +117,23 @@ class SqlFilingRepository:
         Returns:
             The filings in (``created_at``, ``id``) order.
         """
-        query = select(filing).order_by(filing.c.created_at, filing.c.id).limit(limit)
+        query = (
+            select(filing_table).order_by(filing_table.c.created_at, filing_table.c.id).limit(limit)
+        )
         if owner is not None:
-            query = query.where(filing.c.owner == owner)
+            query = query.where(filing_table.c.owner == owner)
         if statuses:
-            query = query.where(filing.c.status.in_([s.value for s in statuses]))
+            query = query.where(filing_table.c.status.in_([s.value for s in statuses]))
         if after is not None:
             cursor = self._session.execute(
-                select(filing.c.created_at).where(filing.c.id == after)
+                select(filing_table.c.created_at).where(filing_table.c.id == after)
             ).scalar_one_or_none()
             if cursor is None:
                 return []
             query = query.where(
                 or_(
-                    filing.c.created_at > cursor,
-                    and_(filing.c.created_at == cursor, filing.c.id > after),
+                    filing_table.c.created_at > cursor,
+                    and_(filing_table.c.created_at == cursor, filing_table.c.id > after),
                 )
             )
         return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
@@ -136,62 +145,66 @@ class SqlDocumentRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, document_: Document) -> None:
+    def add(self, document: Document) -> None:
         """Insert a document together with its pages.
 
         Raises:
             ConstraintViolationError: the id exists, or the filing already has these bytes.
         """
-        _insert(self._session, document, rows.document_values(document_))
-        self._insert_pages(document_)
+        _insert(self._session, document_table, rows.document_values(document))
+        self._insert_pages(document)
 
-    def _insert_pages(self, document_: Document) -> None:
-        if document_.pages:
-            values = [rows.page_values(document_.id, p) for p in document_.pages]
-            _insert(self._session, page, values)
+    def _insert_pages(self, document: Document) -> None:
+        if document.pages:
+            values = [rows.page_values(document.id, p) for p in document.pages]
+            _insert(self._session, page_table, values)
 
     def get(self, document_id: DocumentId) -> Document | None:
-        found = self._select_documents(document.c.id == document_id)
+        found = self._select_documents(document_table.c.id == document_id)
         return found[0] if found else None
 
-    def update(self, document_: Document) -> None:
+    def update(self, document: Document) -> None:
         """Persist status, kind, failure reason and pages of a document.
 
         Raises:
             DocumentNotFoundError: no document with this id.
         """
-        values = rows.document_values(document_)
+        values = rows.document_values(document)
         for immutable in ("id", "filing_id", "sha256", "created_at"):
             del values[immutable]
         result = self._session.execute(
-            update(document).where(document.c.id == document_.id).values(values)
+            update(document_table).where(document_table.c.id == document.id).values(values)
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-            raise DocumentNotFoundError(document_.id)
-        self._session.execute(delete(page).where(page.c.document_id == document_.id))
-        self._insert_pages(document_)
+            raise DocumentNotFoundError(document.id)
+        self._session.execute(delete(page_table).where(page_table.c.document_id == document.id))
+        self._insert_pages(document)
 
     def list_for_filing(self, filing_id: FilingId) -> list[Document]:
         """The filing's documents, oldest first."""
-        return self._select_documents(document.c.filing_id == filing_id)
+        return self._select_documents(document_table.c.filing_id == filing_id)
 
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None:
         found = self._select_documents(
-            and_(document.c.filing_id == filing_id, document.c.sha256 == sha256)
+            and_(document_table.c.filing_id == filing_id, document_table.c.sha256 == sha256)
         )
         return found[0] if found else None
 
     def _select_documents(self, condition: Any) -> list[Document]:
         # Two queries whatever the number of documents: the rows, then all their pages.
         document_rows = self._session.execute(
-            select(document).where(condition).order_by(document.c.created_at, document.c.id)
+            select(document_table)
+            .where(condition)
+            .order_by(document_table.c.created_at, document_table.c.id)
         ).all()
         if not document_rows:
             return []
         ids = [r.id for r in document_rows]
         pages: dict[Any, list[Page]] = {i: [] for i in ids}
         page_rows = self._session.execute(
-            select(page).where(page.c.document_id.in_(ids)).order_by(page.c.number)
+            select(page_table)
+            .where(page_table.c.document_id.in_(ids))
+            .order_by(page_table.c.number)
         )
         for r in page_rows:
             pages[r.document_id].append(rows.page_from_row(r._mapping))
@@ -205,18 +218,18 @@ class SqlDocumentRepository:
         """
         query = (
             select(
-                document.c.filing_id,
-                page.c.document_id,
-                filing.c.applicant_id_number,
-                page.c.number,
-                page.c.image_sha256,
-                page.c.phash,
+                document_table.c.filing_id,
+                page_table.c.document_id,
+                filing_table.c.applicant_id_number,
+                page_table.c.number,
+                page_table.c.image_sha256,
+                page_table.c.phash,
             )
-            .select_from(page.join(document).join(filing))
-            .order_by(document.c.filing_id, page.c.document_id, page.c.number)
+            .select_from(page_table.join(document_table).join(filing_table))
+            .order_by(document_table.c.filing_id, page_table.c.document_id, page_table.c.number)
         )
         if exclude_filing is not None:
-            query = query.where(document.c.filing_id != exclude_filing)
+            query = query.where(document_table.c.filing_id != exclude_filing)
         return [
             PageFingerprint(
                 filing_id=FilingId(r.filing_id),
@@ -231,7 +244,7 @@ class SqlDocumentRepository:
 
     def referenced_blobs(self) -> set[str]:
         """Every blob key (SHA-256) that a document or page row points at."""
-        query = union(select(document.c.sha256), select(page.c.image_sha256))
+        query = union(select(document_table.c.sha256), select(page_table.c.image_sha256))
         return set(self._session.execute(query).scalars())
 
 
@@ -243,9 +256,9 @@ class SqlReadingRepository:
 
     def get(self, image_sha256: str, engine_version: str) -> StoredReading | None:
         stored = self._session.execute(
-            select(reading.c.reading).where(
-                reading.c.image_sha256 == image_sha256,
-                reading.c.engine_version == engine_version,
+            select(reading_table.c.reading).where(
+                reading_table.c.image_sha256 == image_sha256,
+                reading_table.c.engine_version == engine_version,
             )
         ).scalar_one_or_none()
         if stored is None:
@@ -256,15 +269,15 @@ class SqlReadingRepository:
             reading=PageReading.from_dict(json_object(stored)),
         )
 
-    def put(self, stored: StoredReading) -> None:
+    def put(self, reading: StoredReading) -> None:
         """Store a reading; storing the same key again keeps the first."""
         _insert_keeping_existing(
             self._session,
-            reading,
+            reading_table,
             {
-                "image_sha256": stored.image_sha256,
-                "engine_version": stored.engine_version,
-                "reading": stored.reading.export(),
+                "image_sha256": reading.image_sha256,
+                "engine_version": reading.engine_version,
+                "reading": reading.reading.export(),
             },
         )
 
@@ -281,14 +294,14 @@ class SqlVerificationRepository:
         Raises:
             ConstraintViolationError: a run with this id exists (runs are never overwritten).
         """
-        _insert(self._session, verification, rows.verification_values(record))
+        _insert(self._session, verification_table, rows.verification_values(record))
 
     def latest(self, filing_id: FilingId) -> VerificationRecord | None:
         """The most recent run of the filing (by ``created_at``), if any."""
         row = self._session.execute(
-            select(verification)
-            .where(verification.c.filing_id == filing_id)
-            .order_by(verification.c.created_at.desc(), verification.c.id.desc())
+            select(verification_table)
+            .where(verification_table.c.filing_id == filing_id)
+            .order_by(verification_table.c.created_at.desc(), verification_table.c.id.desc())
             .limit(1)
         ).first()
         return rows.verification_from_row(row._mapping) if row is not None else None
@@ -296,9 +309,9 @@ class SqlVerificationRepository:
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         """Every run for the filing, oldest first."""
         result = self._session.execute(
-            select(verification)
-            .where(verification.c.filing_id == filing_id)
-            .order_by(verification.c.created_at, verification.c.id)
+            select(verification_table)
+            .where(verification_table.c.filing_id == filing_id)
+            .order_by(verification_table.c.created_at, verification_table.c.id)
         )
         return [rows.verification_from_row(r._mapping) for r in result]
 
@@ -321,10 +334,10 @@ class SqlIdempotencyRepository:
     def get(self, *, owner: str, key: str) -> SqlIdempotencyRecord | None:
         row = self._session.execute(
             select(
-                idempotency_key.c.request_hash,
-                idempotency_key.c.status_code,
-                idempotency_key.c.body,
-            ).where(idempotency_key.c.owner == owner, idempotency_key.c.key == key)
+                idempotency_table.c.request_hash,
+                idempotency_table.c.status_code,
+                idempotency_table.c.body,
+            ).where(idempotency_table.c.owner == owner, idempotency_table.c.key == key)
         ).first()
         if row is None:
             return None
@@ -351,7 +364,7 @@ class SqlIdempotencyRepository:
         """
         _insert_keeping_existing(
             self._session,
-            idempotency_key,
+            idempotency_table,
             {
                 "owner": owner,
                 "key": key,
@@ -370,11 +383,12 @@ class SqlUnitOfWork:
     :meth:`commit` rolls everything back.
     """
 
-    filings: SqlFilingRepository
-    documents: SqlDocumentRepository
-    readings: SqlReadingRepository
-    verifications: SqlVerificationRepository
-    idempotency: SqlIdempotencyRepository
+    # Typed as the ports: a Protocol's attributes are invariant.
+    filings: FilingRepository
+    documents: DocumentRepository
+    readings: ReadingRepository
+    verifications: VerificationRepository
+    idempotency: IdempotencyRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
