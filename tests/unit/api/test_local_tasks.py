@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import threading
+import uuid
+
+from api.tasks.local import LocalTaskDispatcher
+from intake.domain import DocumentId, FilingId
+
+
+class _Handlers:
+    def __init__(self) -> None:
+        self.seen: list[uuid.UUID] = []
+        self.threads: set[str] = set()
+        self.fail = False
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        self.threads.add(threading.current_thread().name)
+        if self.fail:
+            raise RuntimeError("boom")
+        self.seen.append(document_id)
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        self.seen.append(filing_id)
+
+
+class TestLocalTaskDispatcher:
+    def test_runs_tasks_on_its_pool_and_drains_on_shutdown(self) -> None:
+        handlers = _Handlers()
+        dispatcher = LocalTaskDispatcher(handlers, max_workers=2)
+        ids = [DocumentId(uuid.uuid4()) for _ in range(5)]
+        filing = FilingId(uuid.uuid4())
+
+        for document_id in ids:
+            dispatcher.analyse_document(document_id)
+        dispatcher.verify_filing(filing)
+        dispatcher.shutdown(wait=True)
+
+        assert sorted(map(str, handlers.seen)) == sorted(map(str, [*ids, filing]))
+        assert all(name.startswith("intake-task") for name in handlers.threads)
+        assert 1 <= len(handlers.threads) <= 2
+
+    def test_a_failing_task_does_not_stop_the_pool(self) -> None:
+        handlers = _Handlers()
+        dispatcher = LocalTaskDispatcher(handlers, max_workers=1)
+        handlers.fail = True
+        dispatcher.analyse_document(DocumentId(uuid.uuid4()))
+        dispatcher.shutdown(wait=True)
+
+        handlers.fail = False
+        dispatcher = LocalTaskDispatcher(handlers, max_workers=1)
+        ok = DocumentId(uuid.uuid4())
+        dispatcher.analyse_document(ok)
+        dispatcher.shutdown(wait=True)
+        assert handlers.seen == [ok]
