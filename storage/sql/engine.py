@@ -41,7 +41,7 @@ def create_database_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
-        if parsed.get_driver_name() not in ("psycopg", "psycopg2"):
+        if parsed.get_driver_name() != "psycopg":
             raise StorageConfigError(
                 "use the psycopg 3 driver: postgresql+psycopg://",
                 url=parsed.render_as_string(hide_password=True),
