@@ -1,0 +1,100 @@
+"""The ``intake`` command for operators: serve, worker, db upgrade, gc."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from api.settings import Settings
+from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
+from api.wiring import build_services
+from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
+from storage.sql.migrate import upgrade_database
+
+app = typer.Typer(help="Document intake and material verification.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    print_dev_keys: Annotated[
+        bool, typer.Option("--print-dev-keys", help="Show the dev API keys when no keys are set.")
+    ] = False,
+) -> None:
+    """Run the HTTP API (with the in-process task pool unless a queue URL is set)."""
+    settings = Settings()
+    application = create_app(settings)
+    if print_dev_keys and settings.uses_dev_keys:
+        typer.echo("INTAKE_API_KEYS is not set; development keys:")
+        for key, principal in settings.principals().items():
+            typer.echo(f"  {principal.role.value:<9} Authorization: Bearer {key}")
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  # a wildcard is not a URL to open
+    typer.echo(f"API docs: http://{shown_host}:{port}/docs")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (creates the SQLite file on first run)."""
+    settings = Settings()
+    upgrade_database(settings.database_url_resolved)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+) -> None:
+    """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://)."""
+    settings = Settings()
+    if settings.is_local_queue:
+        typer.echo(
+            "INTAKE_QUEUE_URL is local://: documents are analysed inside `intake serve`, "
+            "no worker is needed. Set INTAKE_QUEUE_URL=redis://... or amqp://... to run one.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    services = build_services(settings)
+    celery = create_celery_app(settings.queue_url, handlers=services.handlers)
+    argv = ["worker", "--loglevel=INFO", "-Q", DEFAULT_QUEUE]
+    argv.append(f"--concurrency={concurrency or settings.task_workers}")
+    try:
+        celery.worker_main(argv)
+    finally:
+        services.close()
+
+
+@app.command()
+def gc(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list the orphans.")] = False,
+) -> None:
+    """List blobs no document references, and delete them unless --dry-run.
+
+    Uploads write their blobs a moment before their rows: run it when no upload
+    is in flight, or a blob of an upload in progress may be taken for an orphan.
+    """
+    services = build_services(Settings())
+    try:
+        orphans = find_orphan_blobs(blobs=services.blobs, uow_factory=services.uow_factory)
+        for key in orphans:
+            typer.echo(key)
+        if dry_run:
+            typer.echo(f"{len(orphans)} orphan blob(s); nothing deleted (--dry-run)", err=True)
+            return
+        deleted = delete_orphan_blobs(
+            blobs=services.blobs, uow_factory=services.uow_factory, candidates=orphans
+        )
+        typer.echo(f"{len(deleted)} orphan blob(s) deleted", err=True)
+    finally:
+        services.close()
+
+
+def main() -> None:
+    """Entry point of the ``intake`` script."""
+    app()
