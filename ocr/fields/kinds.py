@@ -1,0 +1,304 @@
+"""Per-kind field extraction from a document's upright lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ocr.classify import compact
+from ocr.domain import DocumentKind, Field, FieldName
+from ocr.fields.labels import find_value, following_lines, reading_order
+from ocr.fields.values import clean_name, find_dates, find_id_numbers, normalise_date
+from ocr.layout import PageLine
+
+__all__ = ["extract_fields"]
+
+F = FieldName
+K = DocumentKind
+_INVALID_ID_FACTOR: Final = 0.4
+_ORG_SUFFIX: Final = re.compile(
+    r"[\u4e00-\u9fff()（）]{3,30}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|研究院|研究所|"
+    r"事务所|中心|医院|学校|大学|局|厂|院)"
+)
+_PLACE: Final = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:省|市|自治区|区|县|州)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Page:
+    lines: Sequence[PageLine]
+    width: float
+    height: float
+
+    def field(self, value: str, line: PageLine, *, factor: float = 1.0) -> Field:
+        x0, y0, x1, y1 = line.box
+        box = (x0 / self.width, y0 / self.height, x1 / self.width, y1 / self.height)
+        return Field(value=value, confidence=round(line.confidence * factor, 4), box=box)
+
+    def text_field(self, labels: Sequence[str], clean: Callable[[str], str] = str) -> Field | None:
+        hit = find_value(self.lines, labels)
+        if hit is None:
+            return None
+        value = clean(hit.text)
+        return self.field(value, hit.line) if value else None
+
+    def date_field(self, labels: Sequence[str]) -> Field | None:
+        hit = find_value(self.lines, labels)
+        value = normalise_date(hit.text) if hit else None
+        return self.field(value, hit.line) if hit and value else None
+
+
+def extract_fields(
+    kind: DocumentKind, lines: Sequence[PageLine], *, width: float, height: float
+) -> dict[str, Field]:
+    """Read the fields of one document of a known kind.
+
+    Args:
+        kind: The document's kind.
+        lines: Its lines in upright pixel geometry.
+        width: Page width in pixels (boxes come out relative to the page).
+        height: Page height in pixels.
+
+    Returns:
+        Field name to value; fields not found are absent.
+    """
+    page = _Page(lines=lines, width=width, height=height)
+    rule = _RULES.get(kind)
+    found = rule(page) if rule else {}
+    return {name.value: value for name, value in found.items() if value is not None}
+
+
+def _id_number(page: _Page, labels: Sequence[str] = ()) -> Field | None:
+    hit = find_value(page.lines, labels) if labels else None
+    sources: list[PageLine] = [hit.line] if hit else []
+    sources += reading_order(page.lines)
+    for line in sources:
+        candidates = find_id_numbers(line.text)
+        if candidates:
+            number, valid = candidates[0]
+            return page.field(number, line, factor=1.0 if valid else _INVALID_ID_FACTOR)
+    return None
+
+
+def _sex(text: str) -> str:
+    return next((c for c in text if c in "男女"), "")
+
+
+def _ethnicity(text: str) -> str:
+    return clean_name(text).removesuffix("族")[:6]
+
+
+def _address(page: _Page, labels: Sequence[str]) -> Field | None:
+    hit = find_value(page.lines, labels)
+    if hit is None:
+        return None
+    parts = [hit.text] + [compact(line.text) for line in following_lines(hit.line, page.lines)]
+    return page.field("".join(parts), hit.line)
+
+
+def _validity(page: _Page, labels: Sequence[str]) -> dict[FieldName, Field | None]:
+    hit = find_value(page.lines, labels)
+    if hit is None:
+        return {}
+    dates = find_dates(hit.text)
+    result: dict[FieldName, Field | None] = {}
+    if dates:
+        result[F.VALID_FROM] = page.field(dates[0], hit.line)
+    if len(dates) > 1:
+        result[F.VALID_UNTIL] = page.field(dates[1], hit.line)
+    elif "长期" in hit.text:
+        result[F.VALID_UNTIL] = page.field("长期", hit.line)
+    return result
+
+
+def _id_front(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: page.text_field(["姓名"], clean_name),
+        F.SEX: page.text_field(["性别"], _sex),
+        F.ETHNICITY: page.text_field(["民族"], _ethnicity),
+        F.BIRTH_DATE: page.date_field(["出生"]),
+        F.ADDRESS: _address(page, ["住址"]),
+        F.ID_NUMBER: _id_number(page, ["公民身份号码"]),
+    }
+
+
+def _id_back(page: _Page) -> dict[FieldName, Field | None]:
+    return {F.ISSUER: page.text_field(["签发机关"]), **_validity(page, ["有效期限"])}
+
+
+def _social_security(page: _Page) -> dict[FieldName, Field | None]:
+    card = page.text_field(["社会保障卡号", "卡号"], lambda t: re.sub(r"[^0-9A-Z]", "", t.upper()))
+    return {
+        F.NAME: page.text_field(["姓名"], clean_name),
+        F.ID_NUMBER: _id_number(page, ["社会保障号码"]),
+        F.CARD_NUMBER: card,
+    }
+
+
+def _residence(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: page.text_field(["姓名"], clean_name),
+        F.SEX: page.text_field(["性别"], _sex),
+        F.BIRTH_DATE: page.date_field(["出生日期", "出生"]),
+        F.ADDRESS: _address(page, ["居住地址", "住址"]),
+        F.ID_NUMBER: _id_number(page, ["公民身份号码", "身份证号码"]),
+        F.ISSUER: page.text_field(["签发机关", "发证机关"]),
+        **_validity(page, ["有效期限"]),
+    }
+
+
+def _hukou_front(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.HOUSEHOLD_HEAD: page.text_field(["户主姓名"], clean_name),
+        F.HOUSEHOLD_NUMBER: page.text_field(["户号"], lambda t: re.sub(r"[^0-9A-Za-z]", "", t)),
+        F.ADDRESS: _address(page, ["住址"]),
+        F.DATE: page.date_field(["签发日期", "日期"]),
+    }
+
+
+def _hukou_person(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: page.text_field(["姓名"], clean_name),
+        F.RELATION: page.text_field(["户主或与户主关系"], clean_name),
+        F.SEX: page.text_field(["性别"], _sex),
+        F.ETHNICITY: page.text_field(["民族"], _ethnicity),
+        F.BIRTH_DATE: page.date_field(["出生日期"]),
+        F.ID_NUMBER: _id_number(page, ["公民身份证件编号", "公民身份号码", "身份证号码"]),
+        F.WORK_PLACE: _organisation(page, ["服务处所"]),
+        F.DATE: page.date_field(["登记日期"]),
+    }
+
+
+def _property(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: page.text_field(["权利人", "房屋所有权人"], clean_name),
+        F.ADDRESS: _address(page, ["坐落", "房屋坐落"]),
+        F.DATE: page.date_field(["登记日期", "登记时间", "日期"]) or _last_date(page),
+    }
+
+
+def _free_text(page: _Page) -> tuple[str, list[PageLine]]:
+    ordered = reading_order(page.lines)
+    return "".join(compact(line.text) for line in ordered), ordered
+
+
+def _line_with(ordered: Sequence[PageLine], needle: str) -> PageLine:
+    return next((line for line in ordered if needle[:4] in compact(line.text)), ordered[0])
+
+
+def _pattern_field(page: _Page, pattern: str, *, group: int = 1) -> Field | None:
+    text, ordered = _free_text(page)
+    match = re.search(pattern, text)
+    if not match or not ordered:
+        return None
+    value = match.group(group)
+    return page.field(value, _line_with(ordered, value))
+
+
+def _last_date(page: _Page) -> Field | None:
+    for line in reversed(reading_order(page.lines)):
+        value = normalise_date(compact(line.text))
+        if value:
+            return page.field(value, line)
+    return None
+
+
+def _organisation(page: _Page, labels: Sequence[str]) -> Field | None:
+    hit = find_value(page.lines, labels)
+    if hit is not None:
+        match = _ORG_SUFFIX.search(hit.text)
+        return page.field(match.group(0) if match else hit.text, hit.line)
+    return None
+
+
+def _signing_organisation(page: _Page) -> Field | None:
+    """The organisation named alone on a line near the end (the signature block)."""
+    for line in reversed(reading_order(page.lines)):
+        text = compact(line.text)
+        match = _ORG_SUFFIX.fullmatch(text)
+        if match and not text.startswith(("兹", "我", "本")):
+            return page.field(text, line)
+    return None
+
+
+def _period(page: _Page) -> dict[FieldName, Field | None]:
+    text, ordered = _free_text(page)
+    match = re.search(r"自(.{6,14}?日?)(?:起)?至(.{6,14}?日|长期)", text)
+    if not match or not ordered:
+        return {}
+    line = _line_with(ordered, match.group(0))
+    start, end = normalise_date(match.group(1)), normalise_date(match.group(2))
+    until = end or ("长期" if "长期" in match.group(2) else None)
+    return {
+        F.VALID_FROM: page.field(start, line) if start else None,
+        F.VALID_UNTIL: page.field(until, line) if until else None,
+    }
+
+
+_PERSON: Final = (
+    r"(?:兹证明|职工|员工|乙方|患者|本人|承诺人|姓名)[:：]?"
+    r"([\u4e00-\u9fff·]{2,4}?)(?:同志|[，,(（性身男女]|$)"
+)
+
+
+def _dispatch(page: _Page) -> dict[FieldName, Field | None]:
+    destination = _pattern_field(
+        page, r"(?:派往|派驻|派到|派至|外派至|常驻)([\u4e00-\u9fff]{1,8}?(?:市|自治州|盟|地区))"
+    )
+    return {
+        F.NAME: _pattern_field(page, _PERSON),
+        F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
+        F.EMPLOYER: _signing_organisation(page),
+        F.DESTINATION: destination,
+        F.WORK_PLACE: page.text_field(["工作地址"]),
+        F.DATE: _last_date(page),
+        **_period(page),
+    }
+
+
+def _labor(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.EMPLOYER: _organisation(page, ["甲方(用人单位)", "甲方", "用人单位"])
+        or _signing_organisation(page),
+        F.NAME: page.text_field(["乙方(劳动者)", "乙方", "姓名"], clean_name),
+        F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
+        F.WORK_PLACE: page.text_field(["工作地点"]),
+        F.DATE: _last_date(page),
+        **_period(page),
+    }
+
+
+def _referral(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: page.text_field(["患者姓名", "姓名"], clean_name),
+        F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "社会保障号码", "身份证号"]),
+        F.HOSPITAL: _organisation(page, ["转出医院", "申请医院", "就诊医院", "医院名称"]),
+        F.DESTINATION: page.text_field(["转往医院", "转入医院", "拟转往医院", "转往地区"]),
+        F.DIAGNOSIS: page.text_field(["临床诊断", "诊断"]),
+        F.DATE: _last_date(page),
+    }
+
+
+def _commitment(page: _Page) -> dict[FieldName, Field | None]:
+    return {
+        F.NAME: _pattern_field(page, _PERSON) or page.text_field(["承诺人", "姓名"], clean_name),
+        F.ADDRESS: page.text_field(["居住地址", "现居住地址"]),
+        F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
+        F.DATE: _last_date(page),
+    }
+
+
+_RULES: Final[dict[DocumentKind, Callable[[_Page], dict[FieldName, Field | None]]]] = {
+    K.ID_CARD_FRONT: _id_front,
+    K.ID_CARD_BACK: _id_back,
+    K.SOCIAL_SECURITY_CARD: _social_security,
+    K.RESIDENCE_PERMIT: _residence,
+    K.HUKOU_FRONT: _hukou_front,
+    K.HUKOU_PERSON: _hukou_person,
+    K.PROPERTY_CERTIFICATE: _property,
+    K.DISPATCH_LETTER: _dispatch,
+    K.LABOR_CONTRACT: _labor,
+    K.REFERRAL_FORM: _referral,
+    K.COMMITMENT_LETTER: _commitment,
+}

@@ -1,0 +1,183 @@
+"""Label-and-value lookup by line geometry, and reading order."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ocr.classify import compact
+from ocr.layout import PageLine
+
+__all__ = ["KNOWN_LABELS", "LabelHit", "find_value", "following_lines", "reading_order"]
+
+KNOWN_LABELS: Final = (
+    "公民身份号码",
+    "社会保障号码",
+    "社会保障卡号",
+    "户主或与户主关系",
+    "户主姓名",
+    "签发机关",
+    "有效期限",
+    "居住地址",
+    "发卡日期",
+    "出生日期",
+    "出生地",
+    "姓名",
+    "性别",
+    "民族",
+    "出生",
+    "住址",
+    "户号",
+    "户别",
+    "籍贯",
+    "签发日期",
+    "登记日期",
+    "权利人",
+    "坐落",
+    "工作地点",
+    "合同期限",
+    "身份证号码",
+    "身份证号",
+    "转入医院",
+    "转出医院",
+    "诊断",
+    "承诺人",
+    "日期",
+    "宗教信仰",
+    "文化程度",
+    "婚姻状况",
+    "服务处所",
+    "职业",
+    "兵役状况",
+    "身高",
+    "血型",
+    "共有情况",
+    "权利类型",
+    "用途",
+    "面积",
+    "不动产单元号",
+    "签注",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LabelHit:
+    """A value found for a label: its text, the line it came from."""
+
+    text: str
+    line: PageLine
+
+
+def _cut_at_next_label(text: str, label: str) -> str:
+    end = len(text)
+    for other in KNOWN_LABELS:
+        if other == label or other in label:
+            continue
+        at = text.find(other)
+        if 0 <= at < end:
+            end = at
+    return text[:end].strip(":;；，,。 ")
+
+
+def _unit(lines: Sequence[PageLine]) -> float:
+    return statistics.median(max(line.height, 1.0) for line in lines) if lines else 1.0
+
+
+def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | None:
+    """Find the value of the first of ``labels`` present, on its row or just below.
+
+    Args:
+        lines: The document's lines (upright geometry).
+        labels: Label spellings, most specific first.
+
+    Returns:
+        The value's text and line, or ``None`` when no label (or no value) is found.
+    """
+    ordered = reading_order(lines)
+    for label in labels:
+        for line in ordered:
+            text = compact(line.text)
+            at = text.find(label)
+            if at < 0 or at > 3:
+                continue
+            rest = _cut_at_next_label(text[at + len(label) :], label)
+            if rest:
+                return LabelHit(text=rest, line=line)
+            neighbour = _beside(line, ordered) or _below(line, ordered)
+            if neighbour is not None:
+                value = _cut_at_next_label(compact(neighbour.text), label)
+                if value:
+                    return LabelHit(text=value, line=neighbour)
+    return None
+
+
+def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
+    unit = label.height or 1.0
+    best: PageLine | None = None
+    for line in lines:
+        if line is label or line.box[0] < label.box[2] - unit * 0.5:
+            continue
+        overlap = min(line.box[3], label.box[3]) - max(line.box[1], label.box[1])
+        if overlap < 0.4 * min(line.height, label.height):
+            continue
+        if line.box[0] - label.box[2] > unit * 12:
+            continue
+        if best is None or line.box[0] < best.box[0]:
+            best = line
+    return best
+
+
+def _below(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
+    unit = label.height or 1.0
+    best: PageLine | None = None
+    for line in lines:
+        if line is label or line.box[1] < label.box[3] - unit * 0.3:
+            continue
+        if line.box[1] - label.box[3] > unit * 1.6:
+            continue
+        if line.box[2] < label.box[0] or line.box[0] > label.box[2] + unit * 2:
+            continue
+        if best is None or line.box[1] < best.box[1]:
+            best = line
+    return best
+
+
+def following_lines(
+    first: PageLine, lines: Sequence[PageLine], *, limit: int = 3
+) -> list[PageLine]:
+    """Continuation lines under ``first``: left-aligned with it and close below."""
+    unit = first.height or 1.0
+    found: list[PageLine] = []
+    current = first
+    for line in reading_order(lines):
+        if len(found) >= limit:
+            break
+        if line.box[1] <= current.box[1] + unit * 0.5:
+            continue
+        # Continuations align with the value, which may follow the label in the same box.
+        if not first.box[0] - unit * 1.2 <= line.box[0] <= first.box[0] + unit * 6:
+            continue
+        if line.box[1] - current.box[3] > unit * 0.9:
+            break
+        text = compact(line.text)
+        if any(text.startswith(label) for label in KNOWN_LABELS):
+            break
+        found.append(line)
+        current = line
+    return found
+
+
+def reading_order(lines: Sequence[PageLine]) -> list[PageLine]:
+    """Lines sorted into rows (top to bottom), each row left to right."""
+    if not lines:
+        return []
+    unit = _unit(lines)
+    rows: list[list[PageLine]] = []
+    for line in sorted(lines, key=lambda item: item.centre_y):
+        if rows and abs(line.centre_y - rows[-1][-1].centre_y) < unit * 0.5:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda item: item.box[0])]

@@ -1,0 +1,123 @@
+"""Lines in page geometry and the document regions they form.
+
+A page often carries more than one document (an ID card's front and back on
+one photocopy, cards side by side). Regions are found from the recognised
+lines by recursive XY cuts at wide gaps; :mod:`ocr.reader` then keeps a cut
+only where the parts read as different documents.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+__all__ = ["PageLine", "Region", "bounds_of", "split_regions", "upright_lines"]
+
+PixelBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageLine:
+    """A recognised line with an axis-aligned pixel box on the normalised page."""
+
+    text: str
+    box: PixelBox
+    confidence: float
+    flipped: bool = False
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def centre_y(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Region:
+    """Lines that belong to one document, with the box around them."""
+
+    lines: tuple[PageLine, ...]
+    box: PixelBox
+
+
+def bounds_of(lines: Sequence[PageLine]) -> PixelBox:
+    """The smallest box around ``lines`` (zeros when empty)."""
+    if not lines:
+        return (0.0, 0.0, 0.0, 0.0)
+    return (
+        min(line.box[0] for line in lines),
+        min(line.box[1] for line in lines),
+        max(line.box[2] for line in lines),
+        max(line.box[3] for line in lines),
+    )
+
+
+def split_regions(lines: Sequence[PageLine], *, gap_lines: float = 2.6) -> list[Region]:
+    """Cut the lines into blocks separated by gaps wider than ``gap_lines`` line heights.
+
+    Args:
+        lines: The page's lines.
+        gap_lines: The smallest gap that separates blocks, in median line heights.
+
+    Returns:
+        The blocks, top to bottom then left to right; one block when nothing separates.
+    """
+    if not lines:
+        return []
+    unit = statistics.median(max(line.height, 1.0) for line in lines)
+    blocks = _cut(list(lines), min_gap=gap_lines * unit)
+    return [Region(lines=tuple(block), box=bounds_of(block)) for block in blocks]
+
+
+def _cut(lines: list[PageLine], *, min_gap: float) -> list[list[PageLine]]:
+    for axis in (1, 0):
+        groups = _split_axis(lines, axis=axis, min_gap=min_gap)
+        if len(groups) > 1:
+            return [block for group in groups for block in _cut(group, min_gap=min_gap)]
+    return [lines]
+
+
+def _split_axis(lines: list[PageLine], *, axis: int, min_gap: float) -> list[list[PageLine]]:
+    ordered = sorted(lines, key=lambda line: line.box[axis])
+    groups: list[list[PageLine]] = [[ordered[0]]]
+    reach = ordered[0].box[axis + 2]
+    for line in ordered[1:]:
+        if line.box[axis] - reach > min_gap:
+            groups.append([])
+        groups[-1].append(line)
+        reach = max(reach, line.box[axis + 2])
+    return groups
+
+
+def upright_lines(region: Region) -> tuple[tuple[PageLine, ...], bool]:
+    """Turn a region's lines upright when most of its text was read upside down.
+
+    The angle classifier reads an upside-down line correctly but the geometry
+    stays turned; mirroring every box through the region's centre restores the
+    reading order that field extraction relies on.
+
+    Returns:
+        The lines (boxes mirrored when turned) and whether the region was turned.
+    """
+    weight = sum(len(line.text) for line in region.lines) or 1
+    flipped = sum(len(line.text) for line in region.lines if line.flipped)
+    if flipped * 2 <= weight:
+        return region.lines, False
+    x0, y0, x1, y1 = region.box
+    turned = tuple(
+        replace(
+            line,
+            box=(
+                x0 + x1 - line.box[2],
+                y0 + y1 - line.box[3],
+                x0 + x1 - line.box[0],
+                y0 + y1 - line.box[1],
+            ),
+            flipped=False,
+        )
+        for line in region.lines
+    )
+    return turned, True

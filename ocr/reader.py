@@ -1,0 +1,278 @@
+"""The reader: one page image in, one :class:`~ocr.domain.PageReading` out.
+
+Steps: quality (on the page as uploaded), normalisation (border, size, 90°
+turns, skew), one OCR pass over the red channel with the angle classifier,
+traditional-to-simplified folding, document regions, per-region upside-down
+correction, seals from the colour image, classification and fields. A PDF
+page with a text layer is read from that text without OCR.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+from opencc import OpenCC
+
+from ocr.classify import Classification, classify_text
+from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
+from ocr.engines.base import OcrEngine, TextLine
+from ocr.fields import extract_fields
+from ocr.images import load_pages, sniff_file_type
+from ocr.layout import PageLine, Region, bounds_of, split_regions, upright_lines
+from ocr.normalise import normalise_page, text_channel
+from ocr.quality import assess_quality
+from ocr.seals import SealCandidate, find_seals
+
+__all__ = ["READER_VERSION", "Reader"]
+
+READER_VERSION: Final = "reader-1"
+_MIN_TEXT_LAYER: Final = 20
+_SEED_CONFIDENCE: Final = 0.7
+
+_log = structlog.get_logger(__name__)
+Image = npt.NDArray[np.uint8]
+
+
+class Reader:
+    """Reads pages with one engine; holds the engine (its models load once).
+
+    Args:
+        engine: The OCR engine.
+        read_seal_text: Also read the text inside seals (one small extra pass each).
+    """
+
+    def __init__(self, engine: OcrEngine, *, read_seal_text: bool = True) -> None:
+        self._engine = engine
+        self._read_seal_text = read_seal_text
+        self._t2s = OpenCC("t2s")
+
+    @property
+    def version(self) -> str:
+        """Cache key part: the engine's version and this pipeline's version."""
+        return f"{self._engine.version}/{READER_VERSION}"
+
+    def read_file(
+        self, data: bytes, *, max_pixels: int = 40_000_000, max_pages: int = 20
+    ) -> list[PageReading]:
+        """Read every page of an image or PDF upload.
+
+        Args:
+            data: The file's bytes.
+            max_pixels: Largest page image accepted.
+            max_pages: Most PDF pages accepted.
+
+        Returns:
+            One reading per page.
+
+        Raises:
+            FileError: The file is not a readable image or PDF, or breaks a limit.
+        """
+        file_type = sniff_file_type(data[:32])
+        pages = load_pages(data, file_type=file_type, max_pixels=max_pixels, max_pages=max_pages)
+        return [
+            self.read_page(page.image, page=page.number, text_layer=page.text_layer)
+            for page in pages
+        ]
+
+    def read_page(
+        self, image: Image, *, page: int = 1, text_layer: str | None = None
+    ) -> PageReading:
+        """Read one page: its documents with kinds, fields and seals.
+
+        Args:
+            image: BGR page pixels, EXIF orientation applied.
+            page: The 1-based page number.
+            text_layer: The PDF page's text layer, when it has one.
+
+        Returns:
+            The page's reading.
+        """
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        quality = assess_quality(image)
+        timings["quality"] = _since(started)
+        if text_layer and len(text_layer.strip()) >= _MIN_TEXT_LAYER:
+            documents = self._read_text_layer(text_layer)
+            quality = replace(quality, problems=())
+        else:
+            documents, quality = self._read_pixels(image, quality, timings)
+        timings["total"] = _since(started)
+        _log.info("ocr.page.read", page=page, documents=len(documents), seconds=timings["total"])
+        return PageReading(
+            page=page,
+            documents=tuple(documents),
+            quality=quality,
+            engine=self._engine.name,
+            engine_version=self.version,
+            models=self._engine.models,
+            timings={k: round(v, 4) for k, v in timings.items()},
+        )
+
+    def _read_pixels(
+        self, image: Image, quality: Quality, timings: dict[str, float]
+    ) -> tuple[list[DocumentReading], Quality]:
+        mark = time.perf_counter()
+        normal = normalise_page(image, engine=self._engine)
+        quality = replace(quality, rotation=normal.rotation, skew=normal.skew)
+        timings["normalise"] = _since(mark)
+        mark = time.perf_counter()
+        raw = self._engine.recognise(text_channel(normal.image), orientation_known=False)
+        lines = [self._page_line(line) for line in raw]
+        timings["ocr"] = _since(mark)
+        mark = time.perf_counter()
+        reader = self._read_seal_strip if self._read_seal_text else None
+        seals = find_seals(normal.image, read=reader)
+        timings["seals"] = _since(mark)
+        mark = time.perf_counter()
+        height, width = normal.image.shape[:2]
+        documents = self._documents(lines, seals, width=width, height=height)
+        timings["documents"] = _since(mark)
+        return documents, quality
+
+    def _page_line(self, line: TextLine) -> PageLine:
+        return PageLine(
+            text=str(self._t2s.convert(line.text)),
+            box=line.bounds,
+            confidence=line.confidence,
+            flipped=line.flipped,
+        )
+
+    def _read_seal_strip(self, strip: Image) -> str:
+        lines = self._engine.recognise(strip, orientation_known=True)
+        ordered = sorted(lines, key=lambda line: line.bounds[0])
+        return str(self._t2s.convert("".join(line.text for line in ordered)))
+
+    def _documents(
+        self,
+        lines: Sequence[PageLine],
+        seals: Sequence[SealCandidate],
+        *,
+        width: int,
+        height: int,
+    ) -> list[DocumentReading]:
+        regions = _group_regions(lines)
+        if not regions:
+            # A page with no text is still a document: one of no known kind.
+            regions = [Region(lines=(), box=(0.0, 0.0, float(width), float(height)))]
+        documents = []
+        for index, region in enumerate(regions):
+            upright, _ = upright_lines(region)
+            own = [s for s in seals if _owner(s, regions) is region]
+            x0, y0, x1, y1 = region.box
+            aspect = (x1 - x0) / max(y1 - y0, 1.0)
+            texts = [line.text for line in upright] + [s.text for s in own]
+            decided = classify_text(texts, aspect=aspect, seal_count=len(own))
+            fields = (
+                {}
+                if decided.kind is DocumentKind.UNKNOWN
+                else extract_fields(decided.kind, upright, width=width, height=height)
+            )
+            documents.append(
+                _document(index, region, decided, fields, own, width=width, height=height)
+            )
+        return documents
+
+    def _read_text_layer(self, text: str) -> list[DocumentReading]:
+        rows = [row.strip() for row in text.splitlines() if row.strip()]
+        lines = [
+            PageLine(
+                text=self._t2s.convert(row),
+                box=(0.0, i * 20.0, 1000.0, i * 20.0 + 16.0),
+                confidence=1.0,
+            )
+            for i, row in enumerate(rows)
+        ]
+        region = Region(lines=tuple(lines), box=bounds_of(lines))
+        decided = classify_text([line.text for line in lines])
+        width, height = 1000, max(len(rows) * 20, 1)
+        fields = (
+            {}
+            if decided.kind is DocumentKind.UNKNOWN
+            else extract_fields(decided.kind, lines, width=width, height=height)
+        )
+        return [_document(0, region, decided, fields, [], width=width, height=height)]
+
+
+def _group_regions(lines: Sequence[PageLine]) -> list[Region]:
+    """Keep the cuts between blocks that read as different documents; merge the rest."""
+    blocks = split_regions(lines)
+    if len(blocks) <= 1:
+        return blocks
+    decided = [classify_text([line.text for line in block.lines]) for block in blocks]
+    seeds: dict[DocumentKind, list[Region]] = {}
+    for block, verdict in zip(blocks, decided, strict=True):
+        if verdict.kind is not DocumentKind.UNKNOWN and verdict.confidence >= _SEED_CONFIDENCE:
+            seeds.setdefault(verdict.kind, []).append(block)
+    if len(seeds) <= 1:
+        return [Region(lines=tuple(lines), box=bounds_of(lines))]
+    groups = [list(members) for members in seeds.values()]
+    anchors = [bounds_of([line for block in group for line in block.lines]) for group in groups]
+    for block in blocks:
+        if any(block in group for group in groups):
+            continue
+        nearest = min(range(len(groups)), key=lambda i: _distance(block.box, anchors[i]))
+        groups[nearest].append(block)
+    merged = []
+    for group in groups:
+        members = [line for block in group for line in block.lines]
+        merged.append(Region(lines=tuple(members), box=bounds_of(members)))
+    return sorted(merged, key=lambda region: (region.box[1], region.box[0]))
+
+
+def _distance(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    dx = max(b[0] - a[2], a[0] - b[2], 0.0)
+    dy = max(b[1] - a[3], a[1] - b[3], 0.0)
+    return float(np.hypot(dx, dy))
+
+
+def _owner(seal: SealCandidate, regions: Sequence[Region]) -> Region | None:
+    if not regions:
+        return None
+    return min(regions, key=lambda region: _distance(seal.box, region.box))
+
+
+def _document(
+    index: int,
+    region: Region,
+    decided: Classification,
+    fields: dict[str, Field],
+    seals: Sequence[SealCandidate],
+    *,
+    width: int,
+    height: int,
+) -> DocumentReading:
+    def rel(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = box
+        return (
+            round(max(x0, 0) / width, 4),
+            round(max(y0, 0) / height, 4),
+            round(min(x1, width) / width, 4),
+            round(min(y1, height) / height, 4),
+        )
+
+    return DocumentReading(
+        index=index,
+        box=rel(region.box),
+        kind=decided.kind,
+        kind_confidence=decided.confidence,
+        runners_up=decided.runners_up,
+        cues=decided.cues,
+        fields=fields,
+        seals=tuple(
+            Seal(box=rel(s.box), colour="red", confidence=s.confidence, text=s.text) for s in seals
+        ),
+        lines=tuple(
+            Line(text=line.text, box=rel(line.box), confidence=round(line.confidence, 4))
+            for line in region.lines
+        ),
+    )
+
+
+def _since(mark: float) -> float:
+    return time.perf_counter() - mark

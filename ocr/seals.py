@@ -1,0 +1,123 @@
+"""Red seals: found by colour and shape, their text read from a polar unwrap.
+
+Seals are looked for in the colour image on their own because the text pass
+reads the red channel as grey, which hides red ink. A candidate is a blob of
+saturated red whose outline is round or oval and whose ink is a ring with
+text rather than a filled disc (the emblem on an ID card's back) or a band.
+The arc text of a round seal becomes a straight line in polar coordinates,
+which the ordinary recogniser can read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["SealCandidate", "find_seals", "red_mask", "unwrap_seal"]
+
+_WORK_SIDE: Final = 1000
+_MIN_DIAMETER: Final = 0.04  # of the long side
+_MAX_DIAMETER: Final = 0.45
+_MIN_ROUNDNESS: Final = 0.72
+_MAX_FILL: Final = 0.55
+_MIN_FILL: Final = 0.06
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SealCandidate:
+    """A seal in pixel coordinates of the image searched."""
+
+    box: tuple[float, float, float, float]
+    confidence: float
+    text: str = ""
+
+
+def red_mask(image: Image) -> Image:
+    """Pixels of saturated red ink (255) in a BGR image."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    low = cv2.inRange(hsv, np.array([0, 70, 60]), np.array([12, 255, 255]))
+    high = cv2.inRange(hsv, np.array([165, 70, 60]), np.array([180, 255, 255]))
+    return np.asarray(cv2.bitwise_or(low, high), dtype=np.uint8)
+
+
+def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> list[SealCandidate]:
+    """Find round or oval red seals.
+
+    Args:
+        image: BGR page image.
+        read: Reads the text of an unwrapped seal strip (grey, dark ink on white);
+            seal text is left empty without it.
+
+    Returns:
+        The seals found, largest first.
+    """
+    scale = min(1.0, _WORK_SIDE / max(image.shape[:2]))
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    mask = red_mask(np.asarray(small, dtype=np.uint8))
+    long_side = max(mask.shape)
+    size = max(3, round(long_side * 0.012)) | 1
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found = []
+    for contour in contours:
+        candidate = _judge(contour, mask, long_side=long_side)
+        if candidate is None:
+            continue
+        x0, y0, x1, y1 = (v / scale for v in candidate[0])
+        text = read(unwrap_seal(image, (x0, y0, x1, y1))) if read else ""
+        found.append(SealCandidate(box=(x0, y0, x1, y1), confidence=candidate[1], text=text))
+    return sorted(found, key=lambda s: (s.box[2] - s.box[0]) * (s.box[3] - s.box[1]), reverse=True)
+
+
+def _judge(
+    contour: npt.NDArray[np.int32] | cv2.typing.MatLike, mask: Image, *, long_side: int
+) -> tuple[tuple[float, float, float, float], float] | None:
+    x, y, w, h = cv2.boundingRect(contour)
+    if not _MIN_DIAMETER * long_side <= max(w, h) <= _MAX_DIAMETER * long_side:
+        return None
+    if not 0.55 <= w / h <= 1.8:
+        return None
+    hull = cv2.convexHull(contour)
+    area, perimeter = cv2.contourArea(hull), cv2.arcLength(hull, closed=True)
+    if perimeter == 0:
+        return None
+    roundness = 4 * math.pi * area / perimeter**2
+    fill = float(np.count_nonzero(mask[y : y + h, x : x + w])) / float(w * h)
+    if roundness < _MIN_ROUNDNESS or not _MIN_FILL <= fill <= _MAX_FILL:
+        return None
+    confidence = min(1.0, 0.5 + (roundness - _MIN_ROUNDNESS) / (1 - _MIN_ROUNDNESS) * 0.5)
+    return (float(x), float(y), float(x + w), float(y + h)), round(confidence, 3)
+
+
+def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
+    """Unroll a round seal's arc text into a horizontal strip (red ink dark on white).
+
+    Args:
+        image: BGR page image.
+        box: The seal's box in pixel coordinates of ``image``.
+
+    Returns:
+        A grey strip reading left to right, for the recogniser.
+    """
+    x0, y0, x1, y1 = (round(v) for v in box)
+    crop = image[max(y0, 0) : y1, max(x0, 0) : x1]
+    ink = 255 - red_mask(np.ascontiguousarray(crop))
+    radius = max(ink.shape) / 2
+    circle = cv2.resize(ink, (round(radius * 2), round(radius * 2)))
+    rows, cols = round(radius * 2 * math.pi), round(radius)
+    # warpPolar maps angle to rows and radius to columns; the arc text sits in
+    # the outer band, read clockwise from the left end of the arc.
+    polar = cv2.warpPolar(circle, (cols, rows), (radius, radius), radius, cv2.WARP_POLAR_LINEAR)
+    band = polar[:, round(cols * 0.62) : round(cols * 0.92)]
+    strip = cv2.rotate(band, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    start = round(strip.shape[1] * (0.5 + 0.125))  # from about 7:30 on the clock face
+    ordered = np.concatenate([strip[:, start:], strip[:, :start]], axis=1)
+    return np.asarray(ordered, dtype=np.uint8)

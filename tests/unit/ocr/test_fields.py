@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import pytest
+
+from ocr.domain import DocumentKind
+from ocr.fields import extract_fields, find_id_numbers, normalise_date, repair_id_number
+from tests.unit.ocr.fake_engine import line
+
+VALID_ID = "32100219650312102X"  # fake, valid check character
+
+
+def _values(kind: DocumentKind, lines: list) -> dict[str, str]:  # type: ignore[type-arg]
+    found = extract_fields(kind, lines, width=1000, height=1000)
+    return {name: f.value for name, f in found.items()}
+
+
+class TestNormaliseDate:
+    @pytest.mark.parametrize(
+        "text", ["2020年3月5日", "2020.03.05", "2020-03-05", "2020 年 3 月 5 日", "出生2020/3/5"]
+    )
+    def test_dates_come_out_iso(self, text: str) -> None:
+        assert normalise_date(text) == "2020-03-05"
+
+    def test_impossible_dates_are_rejected(self) -> None:
+        assert normalise_date("2020年2月30日") is None
+
+
+class TestRepairIdNumber:
+    def test_valid_number_is_kept(self) -> None:
+        assert repair_id_number(VALID_ID) == (VALID_ID, True)
+
+    @pytest.mark.parametrize(
+        "read",
+        ["32100219650312I02X", "3210021965O31210ZX", "32100219650312102x", "3Z10021965031Z1O2X"],
+    )
+    def test_confusions_are_repaired_when_the_check_then_holds(self, read: str) -> None:
+        assert repair_id_number(read) == (VALID_ID, True)
+
+    def test_no_repair_when_the_check_still_fails(self) -> None:
+        number, valid = repair_id_number("32100219650312I03X")
+
+        assert not valid
+        assert number == "32100219650312I03X"
+
+    def test_candidates_found_inside_text(self) -> None:
+        assert find_id_numbers(f"公民身份号码 {VALID_ID[:6]} {VALID_ID[6:]}") == [(VALID_ID, True)]
+
+
+class TestIdCardFront:
+    def test_labels_with_values_on_the_same_line(self) -> None:
+        lines = [
+            line("姓名王建国", 50, 50),
+            line("性别男民族汉", 50, 120),
+            line("出生1965年3月12日", 50, 190),
+            line("住址江苏省扬州市广陵区", 50, 260),
+            line("文昌路8号", 110, 300),
+            line("公民身份号码 " + VALID_ID, 50, 420),
+        ]
+
+        values = _values(DocumentKind.ID_CARD_FRONT, lines)
+
+        assert values == {
+            "name": "王建国",
+            "sex": "男",
+            "ethnicity": "汉",
+            "birth_date": "1965-03-12",
+            "address": "江苏省扬州市广陵区文昌路8号",
+            "id_number": VALID_ID,
+        }
+
+    def test_value_on_its_own_box_to_the_right_of_the_label(self) -> None:
+        lines = [
+            line("姓名", 50, 50),
+            line("李小红", 200, 52),
+            line("民族", 50, 120),
+            line("回", 200, 121),
+        ]
+
+        values = _values(DocumentKind.ID_CARD_FRONT, lines)
+
+        assert values["name"] == "李小红"
+        assert values["ethnicity"] == "回"
+
+    def test_value_just_below_the_label(self) -> None:
+        lines = [line("公民身份号码", 50, 400), line(VALID_ID, 50, 440)]
+
+        assert _values(DocumentKind.ID_CARD_FRONT, lines)["id_number"] == VALID_ID
+
+    def test_unrepairable_id_keeps_a_low_confidence(self) -> None:
+        lines = [line("公民身份号码 32100219650312I03X", 50, 400)]
+
+        found = extract_fields(DocumentKind.ID_CARD_FRONT, lines, width=1000, height=1000)
+
+        assert found["id_number"].confidence < 0.5
+
+
+class TestOtherKinds:
+    def test_id_back_validity(self) -> None:
+        lines = [
+            line("签发机关 扬州市公安局广陵分局", 50, 300),
+            line("有效期限 2015.03.05-2035.03.05", 50, 360),
+        ]
+
+        assert _values(DocumentKind.ID_CARD_BACK, lines) == {
+            "issuer": "扬州市公安局广陵分局",
+            "valid_from": "2015-03-05",
+            "valid_until": "2035-03-05",
+        }
+
+    def test_id_back_long_term_validity(self) -> None:
+        lines = [line("有效期限 2015.03.05-长期", 50, 360)]
+
+        assert _values(DocumentKind.ID_CARD_BACK, lines)["valid_until"] == "长期"
+
+    def test_dispatch_letter_free_text(self) -> None:
+        lines = [
+            line("派出证明", 400, 50),
+            line(f"兹证明王建国同志（身份证号码：{VALID_ID}）系我单位在职职工，", 50, 150, w=900),
+            line(
+                "因工作需要，由我单位派往苏州市吴江区工作，派驻期限自2024年1月1日至2025年12月31日。",
+                50,
+                190,
+                w=900,
+            ),
+            line("扬州明达科技有限公司", 600, 500, w=300),
+            line("2024年1月2日", 640, 560, w=200),
+        ]
+
+        values = _values(DocumentKind.DISPATCH_LETTER, lines)
+
+        assert values["name"] == "王建国"
+        assert values["id_number"] == VALID_ID
+        assert values["destination"] == "苏州市"
+        assert values["employer"] == "扬州明达科技有限公司"
+        assert values["date"] == "2024-01-02"
+        assert values["valid_from"] == "2024-01-01"
+        assert values["valid_until"] == "2025-12-31"
+
+    def test_unknown_documents_have_no_fields(self) -> None:
+        assert _values(DocumentKind.UNKNOWN, [line("姓名 王建国", 0, 0)]) == {}
