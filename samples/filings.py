@@ -36,6 +36,7 @@ __all__ = [
     "duplicate_hits",
     "generate_scenarios",
     "ground_truth_evidence",
+    "make_scenario",
     "render_scenario",
 ]
 
@@ -246,15 +247,64 @@ def generate_scenarios(
     return scenarios
 
 
+def make_scenario(
+    *,
+    pack: str,
+    seed: int,
+    filing_type: str | None = None,
+    defect: str | None = None,
+    proof: str | None = None,
+    book: PolicyBook | None = None,
+) -> Scenario:
+    """Make one scenario for a pack, optionally of a given type, defect and proof.
+
+    Args:
+        pack: The pack id (a key of :data:`INSURED_REGIONS`).
+        seed: The random seed.
+        filing_type: The filing type; the one the defect needs, or random, when omitted.
+        defect: One of :data:`DEFECTS`, or ``None`` for a clean filing.
+        proof: Which proof to provide (``permit``, ``hukou``, ``property``,
+            ``dispatch``, ``contract``, ``referral``, ``commitment``); the one the
+            defect needs, or a random option of the pack, when omitted.
+        book: The policy packs (the bundled ones when omitted).
+
+    Returns:
+        The scenario.
+
+    Raises:
+        ValueError: The defect needs another filing type than the one given.
+    """
+    needed_type, needed_proof = _NEEDS.get(defect or "", (None, None))
+    if filing_type and needed_type and filing_type != needed_type:
+        raise ValueError(f"defect {defect!r} needs filing type {needed_type!r}")
+    return _scenario(
+        f"{pack}-{filing_type or needed_type or 'any'}-{defect or 'clean'}-{seed}",
+        book or load_packs(),
+        pack,
+        defect,
+        random.Random(seed),
+        filing_type=filing_type,
+        proof=proof or needed_proof,
+    )
+
+
 def _scenario(
-    scenario_id: str, book: PolicyBook, pack_id: str, defect: str | None, rng: random.Random
+    scenario_id: str,
+    book: PolicyBook,
+    pack_id: str,
+    defect: str | None,
+    rng: random.Random,
+    *,
+    filing_type: str | None = None,
+    proof: str | None = None,
 ) -> Scenario:
     insured, insured_city = INSURED_REGIONS[pack_id]
     pack = book.for_region(insured)
-    filing_type, proof = _NEEDS.get(defect or "", (None, None))
-    filing_type = filing_type or rng.choice(_FILING_TYPES)
-    if defect == "wrong_kind":
+    needed_type, needed_proof = _NEEDS.get(defect or "", (None, None))
+    proof = proof or needed_proof
+    if filing_type is None and defect == "wrong_kind":
         filing_type = rng.choice(("retiree_resettled", "long_term_resident", "stationed_worker"))
+    filing_type = filing_type or needed_type or rng.choice(_FILING_TYPES)
     treatment = rng.choice([t for t in _TREATMENT if t[0][:4] != insured[:4]])
     filed_on = _REFERENCE + timedelta(days=rng.randint(0, 300))
     start = filed_on + timedelta(days=rng.randint(0, 20))
