@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -354,6 +355,22 @@ class TestUnitOfWork:
         with uow_factory() as uow:
             assert uow.documents.referenced_blobs() == set()
             assert uow.filings.list() == []
+
+    def test_concurrent_writers_all_commit(self, uow_factory: UowFactory) -> None:
+        # The API runs units of work on worker threads; on SQLite the busy
+        # timeout must queue writers rather than fail them.
+        def write(owner: str) -> None:
+            for _ in range(10):
+                with uow_factory() as uow:
+                    uow.filings.add(make_filing(owner=owner))
+                    uow.commit()
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for future in [pool.submit(write, f"app-{i}") for i in range(4)]:
+                future.result()
+        with uow_factory() as uow:
+            assert len(uow.filings.list(limit=1000)) == 40
+            assert len(uow.filings.list(owner="app-3")) == 10
 
     def test_is_unusable_outside_its_block(self, uow_factory: UowFactory) -> None:
         uow = uow_factory()
