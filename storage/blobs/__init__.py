@@ -43,10 +43,10 @@ def open_blob_store(
     location = parse_blob_url(url)
     if isinstance(location, FileBlobUrl):
         return LocalBlobStore(location.root)
-    return minio_blob_store(location, access_key=access_key, secret_key=secret_key)
+    return open_minio_blob_store(location, access_key=access_key, secret_key=secret_key)
 
 
-def minio_blob_store(
+def open_minio_blob_store(
     location: S3BlobUrl, *, access_key: str | None = None, secret_key: str | None = None
 ) -> MinioBlobStore:
     """Build a ``MinioBlobStore`` for a parsed S3 location, with short timeouts."""
@@ -71,7 +71,7 @@ __all__ = [
     "LocalBlobStore",
     "MinioBlobStore",
     "S3BlobUrl",
-    "minio_blob_store",
     "open_blob_store",
+    "open_minio_blob_store",
     "parse_blob_url",
 ]

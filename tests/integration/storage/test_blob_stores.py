@@ -16,8 +16,8 @@ from storage.blobs import (
     LocalBlobStore,
     MinioBlobStore,
     S3BlobUrl,
-    minio_blob_store,
     open_blob_store,
+    open_minio_blob_store,
 )
 from storage.blobs.keys import key_of
 from storage.errors import (
@@ -40,7 +40,7 @@ def _s3_store(endpoint: str, bucket: str) -> MinioBlobStore:
     if not bucket.startswith(BUCKET_PREFIX):
         pytest.fail(f"test buckets must start with {BUCKET_PREFIX!r}")
     location = S3BlobUrl(bucket=bucket, endpoint=endpoint, secure=False, region="us-east-1")
-    return minio_blob_store(location, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    return open_minio_blob_store(location, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
 
 
 def _client(store: MinioBlobStore) -> Minio:
