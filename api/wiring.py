@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, cast
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -71,9 +71,7 @@ def build_services(settings: Settings) -> Services:
         ValueError: An unsupported queue URL.
     """
     engine = create_database_engine(settings.database_url_resolved)
-    # SqlUnitOfWork declares its repositories with their concrete types, which a
-    # Protocol's mutable attributes do not accept structurally; it implements them.
-    uow_factory = cast(UnitOfWorkFactory, sql_unit_of_work_factory(engine))
+    uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine)
     blobs = open_blob_store(
         settings.blob_url_resolved,
         access_key=_secret(settings.s3_access_key),
