@@ -25,7 +25,7 @@ from verifiers.errors import (
 )
 from verifiers.policy import PolicyBook, PolicyPack, load_packs
 from verifiers.validity import compute_validity, may_cancel
-from verifiers.verify import verify_filing
+from verifiers.verify import evidence_from_page, verify_filing
 from verifiers.zones import find_filing_free_zone, is_filing_free
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "VerifierConfigError",
     "VerifierError",
     "compute_validity",
+    "evidence_from_page",
     "find_filing_free_zone",
     "is_filing_free",
     "load_packs",

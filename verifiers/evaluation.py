@@ -33,7 +33,7 @@ from typing import Any
 from samples.filings import Scenario, duplicate_hits, generate_scenarios, ground_truth_evidence
 from verifiers.domain import Decision, Evidence, Verdict
 from verifiers.policy import PolicyBook, load_packs
-from verifiers.verify import verify_filing
+from verifiers.verify import evidence_from_page, verify_filing
 
 __all__ = ["EvaluationReport", "ScenarioReader", "evaluate", "main", "ocr_scenario_reader"]
 
@@ -181,15 +181,7 @@ def ocr_scenario_reader(*, seed: int = 0) -> ScenarioReader:
             sha = hashlib.sha256(encode_jpeg(bgr)).hexdigest()
             phash = perceptual_hash(bgr)
             evidence.extend(
-                Evidence(
-                    document_id=doc.document_id,
-                    page=page.page,
-                    reading=reading,
-                    quality=page.quality,
-                    image_sha256=sha,
-                    phash=phash,
-                )
-                for reading in page.documents
+                evidence_from_page(doc.document_id, page, image_sha256=sha, phash=phash)
             )
         return evidence
 

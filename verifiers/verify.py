@@ -11,7 +11,7 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 
-from ocr.domain import DocumentKind
+from ocr.domain import DocumentKind, PageReading
 from verifiers.codes import CheckCode
 from verifiers.commitment import check_commitment_filing, check_commitment_letter
 from verifiers.dates import check_start_date
@@ -29,7 +29,7 @@ from verifiers.residence import check_household, check_residence
 from verifiers.work import check_work
 from verifiers.zones import check_filing_free, check_multi_city
 
-__all__ = ["verify_filing"]
+__all__ = ["evidence_from_page", "verify_filing"]
 
 _DOCUMENT_FAMILIES = (check_identity, check_residence, check_work, check_referral)
 
@@ -104,6 +104,36 @@ def verify_filing(
         },
         filing_checks=checks,
     )
+
+
+def evidence_from_page(
+    document_id: str, reading: PageReading, *, image_sha256: str = "", phash: str = ""
+) -> list[Evidence]:
+    """Turn one page reading into evidence items, one per document found on the page.
+
+    This is the bridge ``intake verify`` and the pipeline use between a cached
+    :class:`~ocr.domain.PageReading` and :func:`verify_filing`.
+
+    Args:
+        document_id: The uploaded document the page belongs to (a file name in the CLI).
+        reading: The page's reading.
+        image_sha256: The page image's SHA-256, to find the same photo elsewhere.
+        phash: The page image's perceptual hash, to find near-copies.
+
+    Returns:
+        The evidence items, in reading order.
+    """
+    return [
+        Evidence(
+            document_id=document_id,
+            page=reading.page,
+            reading=document,
+            quality=reading.quality,
+            image_sha256=image_sha256,
+            phash=phash,
+        )
+        for document in reading.documents
+    ]
 
 
 def _check_document(ctx: CheckContext, item: Evidence) -> list[CheckResult]:

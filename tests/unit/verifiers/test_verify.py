@@ -1,0 +1,277 @@
+"""verify_filing end to end on hand-built readings: the decision rules one by one."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+
+from ocr.domain import DocumentKind, DocumentReading, Field, Quality, Seal
+from verifiers import (
+    Decision,
+    DuplicateHit,
+    Evidence,
+    FilingFacts,
+    UnknownFilingTypeError,
+    Verdict,
+    load_packs,
+    verify_filing,
+)
+from verifiers.idnumber import check_character
+from verifiers.policy import PolicyBook
+
+BOOK: PolicyBook = load_packs()
+FILED = date(2025, 6, 1)
+NAME = "王建国"
+IDN = "32100219600501137" + check_character("32100219600501137")  # male, born 1960-05-01
+
+
+def _doc(kind: str, doc_id: str, *, seal: str | None = None, **fields: str) -> Evidence:
+    reading = DocumentReading(
+        index=0,
+        box=(0, 0, 1, 1),
+        kind=DocumentKind(kind),
+        kind_confidence=0.96,
+        fields={k: Field(value=v, confidence=0.95) for k, v in fields.items()},
+        seals=()
+        if seal is None
+        else (Seal(box=(0.5, 0.5, 0.7, 0.7), colour="red", confidence=0.9, text=seal),),
+    )
+    return Evidence(
+        document_id=doc_id,
+        page=1,
+        reading=reading,
+        quality=Quality(),
+        image_sha256=doc_id * 8,
+        phash="0f" * 8,
+    )
+
+
+def _id_card() -> Evidence:
+    return _doc("id_card_front", "id", name=NAME, id_number=IDN, sex="男", birth_date="1960-05-01")
+
+
+def _permit(**override: str) -> Evidence:
+    fields = {
+        "name": NAME,
+        "id_number": IDN,
+        "address": "上海市浦东新区世纪大道1号",
+        "issuer": "上海市公安局浦东分局",
+        "valid_from": "2025-01-01",
+        "valid_until": "2026-01-01",
+    }
+    return _doc("residence_permit", "permit", **{**fields, **override})
+
+
+def _hukou() -> list[Evidence]:
+    return [
+        _doc("hukou_front", "hf", household_number="123456789", address="上海市徐汇区漕溪北路1号"),
+        _doc(
+            "hukou_person",
+            "hp",
+            name=NAME,
+            id_number=IDN,
+            sex="男",
+            birth_date="1960-05-01",
+            household_number="123456789",
+        ),
+    ]
+
+
+def _facts(filing_type: str = "long_term_resident", **override: object) -> FilingFacts:
+    values: dict[str, object] = {
+        "filing_type": filing_type,
+        "insured_region": "321002",
+        "treatment_region": "310000",
+        "start_date": FILED,
+        "filed_on": FILED,
+        "applicant_name": NAME,
+        "applicant_id_number": IDN,
+        "contact_address": "上海市浦东新区世纪大道1号",
+    }
+    values.update(override)
+    return FilingFacts(**values)  # type: ignore[arg-type]  # test builder, keys checked by the class
+
+
+def _codes(verdict: Verdict, *outcomes: str) -> set[str]:
+    return {c.code for c in verdict.checks if c.blocking and c.outcome.value in outcomes}
+
+
+class TestDecision:
+    def test_clean_long_term_filing_is_approved_until_the_permit_ends(self) -> None:
+        verdict = verify_filing(_facts(), [_id_card(), _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.APPROVE
+        assert verdict.valid_until == date(2026, 1, 1)
+        assert verdict.policy == "jiangsu-yangzhou"
+
+    def test_missing_proof_names_the_group_in_chinese(self) -> None:
+        verdict = verify_filing(_facts(), [_id_card()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.NEEDS_MATERIALS
+        assert [m.code for m in verdict.missing] == ["residence_proof"]
+        assert "居住证" in verdict.missing[0].name
+        assert verdict.valid_until is None
+
+    def test_half_of_an_all_of_group_is_still_missing(self) -> None:
+        verdict = verify_filing(
+            _facts("retiree_resettled"), [_id_card(), _hukou()[0]], book_or_pack=BOOK
+        )
+        assert [m.code for m in verdict.missing] == ["resettlement_proof"]
+
+    def test_a_better_option_carries_the_group(self) -> None:
+        # An expired permit next to a complete household register: the register decides.
+        expired = _permit(valid_until="2025-03-01")
+        verdict = verify_filing(_facts(), [_id_card(), expired, *_hukou()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.APPROVE
+        permit_check = next(c for c in verdict.checks if c.code == "residence.permit_valid")
+        assert permit_check.outcome.value == "fail"
+        assert not permit_check.blocking
+
+    def test_evoucher_waives_the_identity_photo_only_where_allowed(self) -> None:
+        national = verify_filing(
+            _facts(insured_region="320102", evoucher_verified=True), [_permit()], book_or_pack=BOOK
+        )
+        assert national.decision is Decision.APPROVE
+        yangzhou = verify_filing(
+            _facts("other_temporary", evoucher_verified=True), [], book_or_pack=BOOK
+        )
+        assert [m.code for m in yangzhou.missing] == ["identity"]
+
+    def test_without_evoucher_identity_is_missing(self) -> None:
+        verdict = verify_filing(_facts(insured_region="320102"), [_permit()], book_or_pack=BOOK)
+        assert [m.code for m in verdict.missing] == ["identity"]
+
+    def test_unknown_extra_page_does_not_block(self) -> None:
+        extra = dataclasses.replace(
+            _doc("unknown", "x"),
+            reading=dataclasses.replace(_doc("unknown", "x").reading, kind_confidence=0.3),
+        )
+        verdict = verify_filing(_facts(), [_id_card(), _permit(), extra], book_or_pack=BOOK)
+        assert verdict.decision is Decision.APPROVE
+        assert any(c.code == "document.kind_confident" and not c.blocking for c in verdict.checks)
+
+    def test_unknown_filing_type_raises(self) -> None:
+        with pytest.raises(UnknownFilingTypeError):
+            verify_filing(_facts("childbirth"), [_id_card()], book_or_pack=BOOK)
+
+    def test_a_pack_can_be_given_directly(self) -> None:
+        verdict = verify_filing(
+            _facts(), [_id_card(), _permit()], book_or_pack=BOOK.packs["national"]
+        )
+        assert verdict.policy == "national"
+        assert verdict.decision is Decision.APPROVE
+
+    def test_judged_as_of_the_filing_day(self) -> None:
+        later = FILED + timedelta(days=400)
+        verdict = verify_filing(
+            _facts(start_date=later, filed_on=later), [_id_card(), _permit()], book_or_pack=BOOK
+        )
+        assert "residence.permit_valid" in _codes(verdict, "fail")
+
+
+class TestCommitment:
+    def _letter(self, **override: str) -> Evidence:
+        fields = {"name": NAME, "id_number": IDN, "signature": NAME, "date": "2025-06-01"}
+        return _doc("commitment_letter", "letter", **{**fields, **override})
+
+    def test_commitment_without_proof_is_provisional_for_fifteen_days(self) -> None:
+        verdict = verify_filing(
+            _facts(commitment=True), [_id_card(), self._letter()], book_or_pack=BOOK
+        )
+        assert verdict.decision is Decision.APPROVE
+        assert verdict.provisional
+        assert verdict.valid_until == FILED + timedelta(days=15)
+
+    def test_yangzhou_wants_the_contact_address_in_the_treatment_city(self) -> None:
+        verdict = verify_filing(
+            _facts(commitment=True, contact_address="江苏省扬州市广陵区文昌中路1号"),
+            [_id_card(), self._letter()],
+            book_or_pack=BOOK,
+        )
+        assert "commitment.contact_address" in _codes(verdict, "fail")
+        assert verdict.decision is Decision.REVIEW
+
+    def test_yangzhou_stationed_worker_may_not_use_commitment(self) -> None:
+        verdict = verify_filing(
+            _facts("stationed_worker", commitment=True),
+            [_id_card(), self._letter()],
+            book_or_pack=BOOK,
+        )
+        assert "commitment.allowed" in _codes(verdict, "fail")
+
+    def test_missing_letter_is_named(self) -> None:
+        verdict = verify_filing(_facts(commitment=True), [_id_card()], book_or_pack=BOOK)
+        assert [m.code for m in verdict.missing] == ["commitment_letter"]
+
+    def test_commitment_with_proof_is_an_ordinary_filing(self) -> None:
+        verdict = verify_filing(_facts(commitment=True), [_id_card(), _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.APPROVE
+        assert not verdict.provisional
+
+
+class TestMultiCity:
+    def test_yangzhou_allows_two_long_term_cities(self) -> None:
+        docs = [_id_card(), _permit()]
+        one_other = verify_filing(
+            _facts(other_long_term_regions=("330100",)), docs, book_or_pack=BOOK
+        )
+        assert one_other.decision is Decision.APPROVE
+        two_others = verify_filing(
+            _facts(other_long_term_regions=("330100", "440300")), docs, book_or_pack=BOOK
+        )
+        assert "filing.multi_city" in _codes(two_others, "fail")
+
+
+class TestDuplicates:
+    def test_same_image_elsewhere_fails(self) -> None:
+        permit = _permit()
+        hit = DuplicateHit(
+            other_filing_id="f2",
+            other_document_id="d9",
+            other_page=1,
+            image_sha256=permit.image_sha256,
+        )
+        verdict = verify_filing(_facts(), [_id_card(), permit], book_or_pack=BOOK, duplicates=[hit])
+        assert "duplicates.same_image" in _codes(verdict, "fail")
+        assert verdict.decision is Decision.REVIEW
+
+    def test_shared_household_front_page_is_only_unsure(self) -> None:
+        front, person = _hukou()
+        hit = DuplicateHit(
+            other_filing_id="f2",
+            other_document_id="d9",
+            other_page=1,
+            image_sha256=front.image_sha256,
+        )
+        verdict = verify_filing(
+            _facts("retiree_resettled"),
+            [_id_card(), front, person],
+            book_or_pack=BOOK,
+            duplicates=[hit],
+        )
+        assert "duplicates.same_image" in _codes(verdict, "unsure")
+
+    def test_near_copy_by_perceptual_hash_is_unsure(self) -> None:
+        permit = _permit()
+        near = "0f" * 7 + "0e"  # one bit away
+        hit = DuplicateHit(
+            other_filing_id="f2",
+            other_document_id="d9",
+            other_page=1,
+            image_sha256="other",
+            phash=near,
+        )
+        verdict = verify_filing(_facts(), [_id_card(), permit], book_or_pack=BOOK, duplicates=[hit])
+        assert "duplicates.near_copy" in _codes(verdict, "unsure")
+
+
+class TestExport:
+    def test_contract_shape(self) -> None:
+        verdict = verify_filing(_facts(), [_id_card()], book_or_pack=BOOK)
+        exported = verdict.export()
+        assert {"decision", "policy", "checks", "missing"} <= set(exported)
+        assert exported["decision"] == "needs_materials"
+        assert exported["missing"][0]["group"] == "residence_proof"
+        check = exported["checks"][0]
+        assert {"code", "outcome", "message", "evidence"} <= set(check)
+        assert all(c["outcome"] in {"pass", "fail", "unsure"} for c in exported["checks"])
