@@ -8,7 +8,18 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, Table, and_, delete, insert, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -190,7 +201,7 @@ class SqlDocumentRepository:
         )
         return found[0] if found else None
 
-    def _select_documents(self, condition: Any) -> list[Document]:
+    def _select_documents(self, condition: ColumnElement[bool]) -> list[Document]:
         # Two queries whatever the number of documents: the rows, then all their pages.
         document_rows = self._session.execute(
             select(document_table)
