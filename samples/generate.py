@@ -28,7 +28,14 @@ from samples.photo import encode_photo, photograph
 from samples.registers import hukou_front, hukou_person, property_certificate
 from samples.unknowns import UNKNOWN_TEMPLATES
 
-__all__ = ["DOCUMENT_KINDS", "generate_corpus", "photograph", "render_document"]
+__all__ = [
+    "DOCUMENT_KINDS",
+    "EXAMPLES",
+    "generate_corpus",
+    "photograph",
+    "render_document",
+    "write_examples",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -230,3 +237,58 @@ def _write_page(
     image_path.with_suffix(".json").write_text(
         json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
+
+
+EXAMPLES: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
+    *((k.value, (k.value,), "single") for k in _RENDERERS),
+    ("dispatch_letter_2", ("dispatch_letter",), "single"),
+    ("referral_form_2", ("referral_form",), "single"),
+    ("residence_permit_2", ("residence_permit",), "single"),
+    ("id_card_photocopy", ("id_card_front", "id_card_back"), "photocopy"),
+    ("id_card_side_by_side", ("id_card_front", "id_card_back"), "side_by_side"),
+    ("hukou_pages", ("hukou_front", "hukou_person"), "side_by_side"),
+    ("unknown_receipt", ("unknown:receipt",), "single"),
+    ("unknown_driving_licence", ("unknown:driving_licence",), "single"),
+    ("unknown_train_ticket", ("unknown:train_ticket",), "single"),
+    ("unknown_blank", ("unknown:blank",), "single"),
+)
+"""The committed examples: ``(file stem, documents, layout)``."""
+
+
+def write_examples(
+    out_dir: Path, *, seed: int = 2025, long_side: int = 1600, max_bytes: int = 350_000
+) -> list[Path]:
+    """Write the small example set (one or two per kind, pairs, negatives) named by content.
+
+    Args:
+        out_dir: Where ``id_card_front.jpg`` / ``.json`` and the others go.
+        seed: The random seed.
+        long_side: The photos' long side in pixels.
+        max_bytes: The JPEG quality is lowered until each file fits.
+
+    Returns:
+        The image paths written.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for stem, kinds, layout in EXAMPLES:
+        rng = random.Random(f"example:{seed}:{stem}")
+        person = make_person(rng)
+        city = person.city.code if len(kinds) > 1 else None
+        docs = []
+        for spec in kinds:
+            kind, _, template = spec.partition(":")
+            docs.append(render_document(kind, person, rng, city=city, template=template or None))
+        image, truth = photograph(docs, rng, layout=layout, long_side=long_side, rotation=0)
+        quality = 88
+        data = encode_photo(image, quality=quality)
+        while len(data) > max_bytes and quality > 40:
+            quality -= 6
+            data = encode_photo(image, quality=quality)
+        path = out_dir / f"{stem}.jpg"
+        path.write_bytes(data)
+        record: dict[str, Any] = {"image": path.name, "seed": seed, **truth}
+        text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+        path.with_suffix(".json").write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -136,6 +136,25 @@ def _paste(
 BACKGROUNDS: Final = ("wood", "cloth", "desk", "paper", "dark")
 
 
+def _wear(doc: RenderedDocument, rng: random.Random, *, strength: float) -> Image.Image:
+    """Paper is never flat white: uneven tone, print density, and often a fold line."""
+    if doc.material != "paper" or doc.template == "photocopy":
+        return doc.image
+    gen = np.random.default_rng(rng.getrandbits(64))
+    w, h = doc.image.size
+    coarse = gen.uniform(1 - 0.05 * strength, 1.0, size=(5, 4)).astype(np.float32)
+    tone = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)[..., None]
+    img = np.asarray(doc.image, dtype=np.float32) * tone
+    if rng.random() < 0.5 * strength:
+        # Letters are folded in three: a crease with a light and a dark side.
+        y = int(h * rng.choice((1 / 3, 2 / 3, 1 / 2)) + rng.uniform(-0.02, 0.02) * h)
+        band = max(2, h // 400)
+        img[max(0, y - band) : y] *= 0.9
+        img[y : y + band] = np.minimum(img[y : y + band] * 1.04, 255)
+    img += gen.normal(0, 2.0, (h, w, 1)).astype(np.float32)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
 def _background(size: tuple[int, int], rng: random.Random, *, kind: str | None) -> FloatImage:
     """A desk, a wooden table, a cloth or a sheet of paper, at low detail and upscaled."""
     w, h = size
@@ -242,10 +261,13 @@ def _photocopy(
             [[math.cos(tilt), -math.sin(tilt)], [math.sin(tilt), math.cos(tilt)]], dtype=np.float32
         )
         quad = ((quad - c) @ rot.T + c).astype(np.float32)
-        matrix = _paste(page, doc.image, _doc_mask(doc), quad, shadow=0.0)
+        matrix = _paste(page, doc.image, _doc_mask(doc), quad, shadow=0.25)
+        # Copiers see a card as a grey plate with a dark rim.
+        outline = _apply(matrix, _corners(doc.image.width, doc.image.height)).astype(np.int32)
+        cv2.polylines(page, [outline], isClosed=True, color=(90.0, 90.0, 90.0), thickness=2)
         placed.append(_Placed(doc=doc, matrix=matrix))
     grey = page @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    grey = np.clip((grey - 128) * rng.uniform(1.2, 1.6) + 140, 0, 255)
+    grey = np.clip((grey - 150) * rng.uniform(1.05, 1.35) + 150 - rng.uniform(0, 25), 0, 255)
     gen = np.random.default_rng(rng.getrandbits(64))
     toner = gen.random(grey.shape) < 0.0015
     grey[toner] *= 0.3
@@ -316,7 +338,9 @@ def photograph(
         quad = _target_quad(doc.image.size, slot, fill=fill, rng=rng, skew=6 * strength)
         quad[:, 0] += i * slot_w
         shadow = 0.35 if doc.material == "card" else 0.2
-        matrix = _paste(canvas, doc.image, _doc_mask(doc), quad, shadow=shadow)
+        matrix = _paste(
+            canvas, _wear(doc, rng, strength=strength), _doc_mask(doc), quad, shadow=shadow
+        )
         placed.extend(_Placed(doc=p.doc, matrix=matrix @ p.matrix) for p in inner)
     glossy = any(p.doc.material == "card" for p in placed)
     canvas = _lighting(canvas, rng, strength=strength, glossy=glossy)

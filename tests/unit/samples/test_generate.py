@@ -182,3 +182,28 @@ class TestRenderDocument:
             until = doc.fields["valid_until"]
             assert until == "长期" or date.fromisoformat(until) > TODAY
             assert date.fromisoformat(doc.fields["valid_from"]) <= TODAY
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "samples" / "examples"
+
+
+class TestCommittedExamples:
+    def test_every_kind_has_an_example(self) -> None:
+        kinds = {
+            doc["kind"]
+            for image in EXAMPLES_DIR.glob("*.jpg")
+            for doc in load_truth(image)["documents"]
+        }
+
+        assert kinds == {k.value for k in DocumentKind}
+
+    def test_examples_are_small_and_match_their_truth(self) -> None:
+        images = sorted(EXAMPLES_DIR.glob("*.jpg"))
+
+        assert sum(p.stat().st_size for p in images) < 8_000_000
+        for image in images:
+            assert image.stat().st_size < 400_000
+            truth = load_truth(image)
+            assert truth["image"] == image.name
+            with Image.open(image) as raw:
+                assert raw.size == (truth["width"], truth["height"])
