@@ -24,7 +24,7 @@ from typing import Any, Final
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
 from verifiers.domain import DuplicateHit, Evidence, FilingFacts
 from verifiers.evidence import add_months
-from verifiers.idnumber import check_character
+from verifiers.idnumber import check_character, parse_id_number
 from verifiers.policy import PolicyBook, PolicyPack, load_packs
 from verifiers.regions import RegionTable, city_of, load_region_table
 
@@ -502,7 +502,6 @@ def _add_hukou(draft: _Draft) -> None:
             "sex": person.sex,
             "birth_date": person.birth.isoformat(),
             "id_number": person.id_number,
-            "household_number": person.household_number,
         },
         seal="户口专用章",
     )
@@ -659,8 +658,12 @@ def _inject(draft: _Draft, defect: str) -> tuple[tuple[str, ...], str | None]:
     elif defect == "commitment_used_before":
         draft.facts_overrides["used_commitment_before"] = True
     elif defect == "hukou_other_household":
-        other = f"{rng.randint(1, 9)}{rng.randint(0, 99999999):08d}"
-        _replace_doc(draft, DocumentKind.HUKOU_PERSON, fields={"household_number": other})
+        # The front page of another household: another head, another number.
+        fields = {
+            "household_head": _other_name(rng, person.name),
+            "household_number": f"{rng.randint(1, 9)}{rng.randint(0, 99999999):08d}",
+        }
+        _replace_doc(draft, DocumentKind.HUKOU_FRONT, fields=fields)
     elif defect == "hukou_other_person":
         relative = _make_person(rng, region=draft.insured, retiree=True, on=draft.filed_on)
         fields = {
@@ -834,10 +837,15 @@ def render_scenario(scenario: Scenario, rng: random.Random) -> list[tuple[Docume
     out: list[tuple[DocumentSpec, Any]] = []
     for doc in scenario.documents:
         fields = doc.fields
+        parsed = parse_id_number(facts.applicant_id_number, today=facts.filed_on)
         person = replace(
             base,
             name=facts.applicant_name,
             id_number=facts.applicant_id_number,
+            sex=parsed.sex if parsed else base.sex,
+            birth_date=parsed.birth_date if parsed else base.birth_date,
+            relation="户主",
+            household_head=fields.get("household_head", facts.applicant_name),
             household_number=fields.get("household_number", base.household_number),
         )
         rendered = render_document(doc.kind, person, rng, **_render_facts(doc, regions))

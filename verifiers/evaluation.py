@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from samples.filings import Scenario, duplicate_hits, generate_scenarios, ground_truth_evidence
 from verifiers.domain import Decision, Evidence, Verdict
 from verifiers.policy import PolicyBook, load_packs
@@ -203,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reader", choices=("truth", "ocr"), default="truth")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    # The OCR reader logs each page; keep stdout for the report alone.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     book = load_packs()
     scenarios = generate_scenarios(count=args.count, seed=args.seed, book=book)
     reader = (

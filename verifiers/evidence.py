@@ -29,6 +29,7 @@ __all__ = [
     "ref",
 ]
 
+_READABLE_SEAL_TEXT: Final = 4
 OPEN_ENDED: Final[frozenset[str]] = frozenset({"长期", "长期有效", "无固定期限", "永久"})
 
 
@@ -212,7 +213,9 @@ def check_seal(
     confident = [s for s in seals if s.confidence >= threshold]
     if not confident:
         return ctx.result(code, Outcome.UNSURE, f"{what}不清晰，请人工核对", refs)
-    readable = [s for s in confident if s.text.strip()]
+    # OCR of curved seal text is often a few stray characters: only a longer
+    # reading counts as text that could contradict the expected issuer.
+    readable = [s for s in confident if len(s.text.strip()) >= _READABLE_SEAL_TEXT]
     if (
         expected_words
         and readable

@@ -13,6 +13,7 @@ from ocr.domain import DocumentKind
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
 from verifiers.evidence import CheckContext, check_place, read_date, read_field, ref
+from verifiers.identity import compare_names
 
 __all__ = ["check_household", "check_residence"]
 
@@ -61,8 +62,10 @@ def check_household(ctx: CheckContext, pages: Sequence[Evidence]) -> list[CheckR
     """Check the household-register front page and person page belong to one household.
 
     The person page being the applicant's own is checked by the identity
-    checks (name and ID number); here the two pages are linked by the
-    household number (户号) both print.
+    checks (name and ID number). The two pages are linked by the household
+    number (户号) when both print it; otherwise, when the person page says the
+    applicant is the head of household (户主), by the head's name on the front
+    page. Without either link a person decides.
 
     Args:
         ctx: The check context.
@@ -76,11 +79,32 @@ def check_household(ctx: CheckContext, pages: Sequence[Evidence]) -> list[CheckR
     if not fronts or not persons:
         return []
     code = CheckCode.HUKOU_HOUSEHOLD
-    refs = [ref(e, "household_number") for e in (*fronts, *persons)]
     numbers = [read_field(e, "household_number") for e in (*fronts, *persons)]
-    if any(n is None for n in numbers):
-        return [ctx.result(code, Outcome.UNSURE, "未能读出户号，无法核对是否同一户", refs)]
-    values = {"".join(n.value.split()) for n in numbers if n is not None}
-    if len(values) > 1:
-        return [ctx.result(code, Outcome.FAIL, "户口簿首页与本人页不属于同一户", refs)]
-    return [ctx.result(code, Outcome.PASS, "户口簿首页与本人页属于同一户", refs)]
+    if all(n is not None for n in numbers):
+        refs = [ref(e, "household_number") for e in (*fronts, *persons)]
+        values = {"".join(n.value.split()) for n in numbers if n is not None}
+        if len(values) > 1:
+            return [
+                ctx.result(code, Outcome.FAIL, "户口簿首页与本人页户号不一致，不属于同一户", refs)
+            ]
+        return [ctx.result(code, Outcome.PASS, "户口簿首页与本人页户号一致", refs)]
+    return [_link_by_head(ctx, fronts, persons)]
+
+
+def _link_by_head(
+    ctx: CheckContext, fronts: Sequence[Evidence], persons: Sequence[Evidence]
+) -> CheckResult:
+    code = CheckCode.HUKOU_HOUSEHOLD
+    refs = [ref(e, "household_head") for e in fronts] + [ref(e, "relation") for e in persons]
+    relations = [read_field(e, "relation") for e in persons]
+    heads = [read_field(e, "household_head") for e in fronts]
+    if any(r is None or r.value.strip() != "户主" for r in relations) or any(
+        h is None for h in heads
+    ):
+        return ctx.result(code, Outcome.UNSURE, "无法核对户口簿首页与本人页是否同一户", refs)
+    outcomes = {compare_names(ctx.facts.applicant_name, h.value) for h in heads if h is not None}
+    if Outcome.FAIL in outcomes:
+        return ctx.result(code, Outcome.FAIL, "户口簿首页的户主不是申请人，不属于同一户", refs)
+    if Outcome.UNSURE in outcomes:
+        return ctx.result(code, Outcome.UNSURE, "户口簿首页的户主姓名不清晰，请人工核对", refs)
+    return ctx.result(code, Outcome.PASS, "申请人为户主，户口簿首页与本人页属于同一户", refs)

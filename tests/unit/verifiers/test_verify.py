@@ -275,3 +275,49 @@ class TestExport:
         check = exported["checks"][0]
         assert {"code", "outcome", "message", "evidence"} <= set(check)
         assert all(c["outcome"] in {"pass", "fail", "unsure"} for c in exported["checks"])
+
+
+class TestHousehold:
+    def _pages(self, *, head: str, relation: str) -> list[Evidence]:
+        front = _doc("hukou_front", "hf", household_head=head, address="上海市徐汇区漕溪北路1号")
+        person = _doc(
+            "hukou_person",
+            "hp",
+            name=NAME,
+            id_number=IDN,
+            sex="男",
+            birth_date="1960-05-01",
+            relation=relation,
+        )
+        return [front, person]
+
+    def _outcome(self, pages: list[Evidence]) -> str:
+        verdict = verify_filing(
+            _facts("retiree_resettled"), [_id_card(), *pages], book_or_pack=BOOK
+        )
+        return next(
+            c.outcome.value for c in verdict.checks if c.code == "residence.hukou_household"
+        )
+
+    def test_applicant_as_head_links_the_pages(self) -> None:
+        assert self._outcome(self._pages(head=NAME, relation="户主")) == "pass"
+
+    def test_another_head_is_another_household(self) -> None:
+        assert self._outcome(self._pages(head="李志红", relation="户主")) == "fail"
+
+    def test_without_a_link_a_person_decides(self) -> None:
+        assert self._outcome(self._pages(head="王志红", relation="之子")) == "unsure"
+
+    def test_different_household_numbers_fail(self) -> None:
+        front, person = _hukou()
+        other = dataclasses.replace(
+            person,
+            reading=dataclasses.replace(
+                person.reading,
+                fields={
+                    **person.reading.fields,
+                    "household_number": Field(value="987654321", confidence=0.9),
+                },
+            ),
+        )
+        assert self._outcome([front, other]) == "fail"
