@@ -205,8 +205,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reader", choices=("truth", "ocr"), default="truth")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    # The OCR reader logs each page; keep stdout for the report alone.
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     book = load_packs()
     scenarios = generate_scenarios(count=args.count, seed=args.seed, book=book)
     reader = (
@@ -224,4 +222,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # The OCR reader logs each page; keep stdout for the report alone.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     raise SystemExit(main())
