@@ -43,7 +43,15 @@ class FilingRepository(Protocol):
         statuses: tuple[FilingStatus, ...] = (),
         limit: int = 100,
         after: FilingId | None = None,
-    ) -> list[Filing]: ...
+        applicant_id_number: str | None = None,
+        valid_until_before: date | None = None,
+    ) -> list[Filing]:
+        """Filings oldest first, filtered by every argument given.
+
+        ``valid_until_before`` keeps filings whose ``valid_until`` is set and
+        earlier than that day (the expiry sweep).
+        """
+        ...
 
 
 class DocumentRepository(Protocol):

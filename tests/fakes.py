@@ -133,6 +133,8 @@ class FakeFilingRepository:
         statuses: tuple[FilingStatus, ...] = (),
         limit: int = 100,
         after: FilingId | None = None,
+        applicant_id_number: str | None = None,
+        valid_until_before: date | None = None,
     ) -> list[Filing]:
         rows = sorted(self._store.filings.values(), key=lambda f: str(f.id))
         rows = [
@@ -141,6 +143,11 @@ class FakeFilingRepository:
             if (owner is None or f.owner == owner)
             and (not statuses or f.status in statuses)
             and (after is None or str(f.id) > str(after))
+            and (applicant_id_number is None or f.applicant.id_number == applicant_id_number)
+            and (
+                valid_until_before is None
+                or (f.valid_until is not None and f.valid_until < valid_until_before)
+            )
         ]
         return copy.deepcopy(rows[:limit])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -115,6 +115,8 @@ class SqlFilingRepository:
         statuses: tuple[FilingStatus, ...] = (),
         limit: int = 100,
         after: FilingId | None = None,
+        applicant_id_number: str | None = None,
+        valid_until_before: date | None = None,
     ) -> list[Filing]:
         """Filings oldest first, optionally of one owner and in some statuses.
 
@@ -124,6 +126,8 @@ class SqlFilingRepository:
             limit: at most this many.
             after: continue after this filing (the last one of the previous
                 page); an unknown id gives an empty page.
+            applicant_id_number: only filings for this applicant.
+            valid_until_before: only filings valid until a day before this one.
 
         Returns:
             The filings in (``created_at``, ``id``) order.
@@ -135,6 +139,10 @@ class SqlFilingRepository:
             query = query.where(filing_table.c.owner == owner)
         if statuses:
             query = query.where(filing_table.c.status.in_([s.value for s in statuses]))
+        if applicant_id_number is not None:
+            query = query.where(filing_table.c.applicant_id_number == applicant_id_number)
+        if valid_until_before is not None:
+            query = query.where(filing_table.c.valid_until < valid_until_before)
         if after is not None:
             cursor = self._session.execute(
                 select(filing_table.c.created_at).where(filing_table.c.id == after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -139,6 +139,24 @@ class TestFilingRepository:
             )
             assert [f.id for f in both] == [mine[1].id, mine[2].id]
             assert uow.filings.list(owner="app-c") == []
+
+    def test_lists_by_applicant_and_by_expiry(self, uow_factory: UowFactory) -> None:
+        first = make_filing(seed=1, valid_until=date(2026, 5, 1), created_at=T0)
+        again = make_filing(
+            seed=1, valid_until=date(2026, 9, 1), created_at=T0 + timedelta(minutes=1)
+        )
+        other = make_filing(seed=2, valid_until=date(2026, 4, 1))
+        open_ended = make_filing(seed=3)
+        with uow_factory() as uow:
+            for filing in (first, again, other, open_ended):
+                uow.filings.add(filing)
+            uow.commit()
+        with uow_factory() as uow:
+            mine = uow.filings.list(applicant_id_number=first.applicant.id_number)
+            assert [f.id for f in mine] == [first.id, again.id]
+            lapsed = uow.filings.list(valid_until_before=date(2026, 5, 2))
+            assert {f.id for f in lapsed} == {first.id, other.id}
+            assert uow.filings.list(valid_until_before=date(2026, 4, 1)) == []
 
     def test_pages_through_filings_with_after(self, uow_factory: UowFactory) -> None:
         # Two share a timestamp so the id breaks the tie.
