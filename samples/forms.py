@@ -7,7 +7,7 @@ from typing import Final
 
 from ocr.domain import DocumentKind
 from samples.canvas import PAPER_PX_PER_MM, RenderedDocument, Sheet
-from samples.facts import Facts, cn_date
+from samples.facts import Facts
 
 __all__ = ["referral_form"]
 
@@ -98,7 +98,6 @@ def referral_form(facts: Facts, rng: random.Random) -> RenderedDocument:
         sheet.signature((sig_row[1][0] + size * 6, sy - size * 1.2), doctor, size=size)
         fields["signature"] = doctor
     sheet.record("医师签字：")
-    day = cn_date(facts.date)
     sheet.text(
         (sig_row[4][0], sy),
         f"{facts.date.year}年{facts.date.month}月{facts.date.day}日",
@@ -129,7 +128,6 @@ def referral_form(facts: Facts, rng: random.Random) -> RenderedDocument:
         "diagnosis": facts.diagnosis,
         "date": facts.date.isoformat(),
     }
-    del day
     sheet.fields.update(fields)
     return sheet.finish(kind=DocumentKind.REFERRAL_FORM, template=f"referral_v{variant + 1}")
 

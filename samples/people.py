@@ -83,7 +83,10 @@ class City:
         """``扬州市公安局广陵分局``, or ``扬州市公安局`` without a district."""
         if district is None:
             return f"{self.name}公安局"
-        short = district.name[:-1] if len(district.name) > 2 else district.name
+        short = (
+            district.name.removesuffix("新区") if district.name.endswith("新区") else district.name
+        )
+        short = short[:-1] if len(short) > 2 else short
         return f"{self.name}公安局{short}分局"
 
 
