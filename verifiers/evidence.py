@@ -128,21 +128,29 @@ def check_place(
         places lie in the treatment city; ``fail`` when one lies elsewhere;
         ``unsure`` when no field names a known place.
     """
-    treatment = ctx.treatment_name()
-    named: list[tuple[str, str]] = []
+    treatment, region = ctx.treatment_name(), ctx.facts.treatment_region
+    named: set[str] = set()
     for name in names:
         found = read_field(evidence, name)
-        place = ctx.regions.find(found.value) if found else None
-        if place is not None:
-            named.append((name, place))
+        if found is not None:
+            named |= ctx.regions.cities_named(found.value)
     refs = [ref(evidence, name) for name in names if read_field(evidence, name)] or [ref(evidence)]
     if not named:
         return ctx.result(code, Outcome.UNSURE, f"未能读出{what}，请人工核对", refs)
-    elsewhere = [place for _, place in named if not is_within(place, ctx.facts.treatment_region)]
+    elsewhere = sorted(place for place in named if not is_within(place, region))
+    if elsewhere and len(named) > 1:
+        # 北京大学深圳医院: several places named, a person reads it.
+        return ctx.result(code, Outcome.UNSURE, f"{what}涉及多个地名，请人工核对", refs)
+    if elsewhere and _is_province_of(elsewhere[0], region):
+        return ctx.result(code, Outcome.UNSURE, f"{what}只写明省份，请人工核对", refs)
     if elsewhere:
         other = ctx.regions.name_of(elsewhere[0])
         return ctx.result(code, Outcome.FAIL, f"{what}为{other}，不在就医地{treatment}", refs)
     return ctx.result(code, Outcome.PASS, f"{what}在就医地{treatment}", refs)
+
+
+def _is_province_of(place: str, region: str) -> bool:
+    return place.endswith("0000") and place[:2] == region[:2]
 
 
 def check_recent(

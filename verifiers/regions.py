@@ -115,6 +115,13 @@ class RegionTable:
         # Prefer a district of that city when one is named.
         return max(same_city, key=_depth)
 
+    def cities_named(self, text: str) -> frozenset[str]:
+        """Every distinct city (or province, when no finer place is named) in a text."""
+        compact = "".join(text.split())
+        codes = {code for name, code in self._patterns if name in compact}
+        finer = {city_of(c) for c in codes if not c.endswith("0000") or _is_city(c)}
+        return frozenset(finer or codes)
+
 
 def _is_city(code: str) -> bool:
     return code[:2] in _MUNICIPALITIES

@@ -49,3 +49,17 @@ class TestRegions:
     def test_names_both_ways(self) -> None:
         assert TABLE.name_of("321000") == "扬州市"
         assert TABLE.name_of("999999") == "999999"
+
+
+class TestCitiesNamed:
+    @pytest.mark.parametrize(
+        ("text", "cities"),
+        [
+            ("北京大学深圳医院", {"110000", "440300"}),
+            ("上海市浦东新区世纪大道1号", {"310000"}),
+            ("四川大学华西医院", {"510000"}),
+            ("某某医院", set()),
+        ],
+    )
+    def test_cities_named(self, text: str, cities: set[str]) -> None:
+        assert TABLE.cities_named(text) == cities

@@ -321,3 +321,31 @@ class TestHousehold:
             ),
         )
         assert self._outcome([front, other]) == "fail"
+
+
+class TestPlaces:
+    def _referral(self, destination: str) -> str:
+        form = _doc(
+            "referral_form",
+            "ref",
+            seal="扬州市第一人民医院医保办",
+            name=NAME,
+            id_number=IDN,
+            destination=destination,
+            date="2025-05-20",
+        )
+        facts = _facts("referral", treatment_region="440300")
+        verdict = verify_filing(facts, [_id_card(), form], book_or_pack=BOOK)
+        return next(c.outcome.value for c in verdict.checks if c.code == "referral.destination")
+
+    def test_destination_in_the_treatment_city_passes(self) -> None:
+        assert self._referral("广东省深圳市福田区人民医院") == "pass"
+
+    def test_destination_elsewhere_fails(self) -> None:
+        assert self._referral("北京市海淀医院") == "fail"
+
+    def test_several_places_named_is_unsure(self) -> None:
+        assert self._referral("北京大学深圳医院") == "unsure"
+
+    def test_province_only_is_unsure(self) -> None:
+        assert self._referral("广东省人民医院") == "unsure"
