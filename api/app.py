@@ -14,16 +14,19 @@ from api.errors import install_error_handlers
 from api.metrics import Metrics
 from api.routes import documents, filings, health
 from api.settings import Settings
+from api.tasks.periodic import PeriodicSweep
 from api.wiring import build_services
+from intake.ports import PageReader
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; the database, blob store and pools open in its lifespan.
+def create_app(settings: Settings | None = None, *, reader: PageReader | None = None) -> FastAPI:
+    """Build the application; the database, blob store, OCR model and pools open in its lifespan.
 
     Args:
         settings: The configuration; read from the environment when omitted.
+        reader: The page reader; the real OCR reader is loaded when omitted.
 
     Raises:
         ValueError: ``INTAKE_API_KEYS`` is malformed.
@@ -34,18 +37,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_tmp_dir.mkdir(parents=True, exist_ok=True)
-        services = build_services(settings)
+        services = build_services(settings, reader=reader)
         cpu = BoundedCpuPool(
             max_workers=settings.cpu_workers, wait_timeout_s=settings.cpu_wait_timeout_s
         )
         app.state.services = services
         app.state.cpu = cpu
+        sweep = PeriodicSweep(
+            services.verification.expire_filings,
+            interval_s=settings.expiry_interval_s,
+            name="expire-filings",
+        )
+        if settings.is_local_queue:
+            sweep.start()
         log.info(
             "api.started", queue=settings.queue_url.split("://")[0], dev_keys=settings.uses_dev_keys
         )
         try:
             yield
         finally:
+            if settings.is_local_queue:
+                sweep.stop()
             cpu.shutdown()
             services.close()
             log.info("api.stopped")

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     """Threads of the in-process task pool (``local://`` queue)."""
     cpu_workers: int = Field(default=2, gt=0)
     """Threads decoding and checking uploads inside the request."""
+    ocr_threads: int = Field(default=2, gt=0)
+    """ONNX Runtime threads of the OCR engine (one engine per process)."""
+    policy_dir: Path | None = None
+    """Folder of policy packs to use instead of the bundled ones."""
+    expiry_interval_s: float = Field(default=3600.0, gt=0)
+    """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
     """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
 

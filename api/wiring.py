@@ -19,12 +19,17 @@ from api.tasks.handlers import IntakeTaskHandlers
 from api.tasks.local import LocalTaskDispatcher
 from intake.analysis import AnalysisService
 from intake.filings import FilingService
-from intake.ports import BlobStore, TaskDispatcher, UnitOfWorkFactory
+from intake.pipeline import Pipeline
+from intake.ports import BlobStore, PageReader, TaskDispatcher, UnitOfWorkFactory
 from intake.submission import SubmissionService
+from intake.verification import VerificationService
+from ocr.engines.rapid import RapidOcrEngine
 from ocr.quality import assess_quality
+from ocr.reader import Reader
 from storage.blobs import open_blob_store
 from storage.sql.engine import create_database_engine
 from storage.sql.repositories import sql_unit_of_work_factory
+from verifiers import PolicyBook, load_packs
 
 _CHINA: Final = ZoneInfo("Asia/Shanghai")
 
@@ -46,6 +51,10 @@ class Services:
     uow_factory: UnitOfWorkFactory
     blobs: BlobStore
     analysis: AnalysisService
+    verification: VerificationService
+    pipeline: Pipeline
+    book: PolicyBook
+    reader: PageReader
     handlers: IntakeTaskHandlers
     dispatcher: TaskDispatcher
     filings: FilingService
@@ -63,13 +72,30 @@ def _secret(value: object) -> str | None:
     return getter() if getter is not None else None
 
 
-def build_services(settings: Settings) -> Services:
+def build_reader(settings: Settings) -> PageReader:
+    """Load the OCR engine's models (once per process) and wrap them in the page reader.
+
+    Raises:
+        OcrModelMissingError: The engine's model files are not installed.
+    """
+    return Reader(RapidOcrEngine(threads=settings.ocr_threads))
+
+
+def build_services(settings: Settings, *, reader: PageReader | None = None) -> Services:
     """Open the database, blob store and task queue the settings name and wire the use cases.
+
+    Args:
+        settings: The configuration.
+        reader: The page reader; the real OCR reader is loaded when omitted.
 
     Raises:
         StorageConfigError: A database or blob URL cannot be used.
+        VerifierConfigError: A policy pack is invalid (start-up stops).
+        OcrModelMissingError: The OCR models are not installed.
         ValueError: An unsupported queue URL.
     """
+    book = load_packs(settings.policy_dir)
+    reader = reader or build_reader(settings)
     engine = create_database_engine(settings.database_url_resolved)
     uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine)
     blobs = open_blob_store(
@@ -79,8 +105,14 @@ def build_services(settings: Settings) -> Services:
     )
     clock = SystemClock()
     limits = settings.upload_limits()
-    analysis = AnalysisService(uow_factory, blobs=blobs, assess=assess_quality, limits=limits)
-    handlers = IntakeTaskHandlers(analysis)
+    analysis = AnalysisService(
+        uow_factory, blobs=blobs, assess=assess_quality, limits=limits, reader=reader
+    )
+    verification = VerificationService(
+        uow_factory, book=book, clock=clock, engine_version=lambda: reader.version
+    )
+    pipeline = Pipeline(uow_factory, analysis=analysis, verification=verification)
+    handlers = IntakeTaskHandlers(pipeline)
     dispatcher: TaskDispatcher
     if settings.is_local_queue:
         dispatcher = LocalTaskDispatcher(handlers, max_workers=settings.task_workers)
@@ -92,6 +124,10 @@ def build_services(settings: Settings) -> Services:
         uow_factory=uow_factory,
         blobs=blobs,
         analysis=analysis,
+        verification=verification,
+        pipeline=pipeline,
+        book=book,
+        reader=reader,
         handlers=handlers,
         dispatcher=dispatcher,
         filings=FilingService(uow_factory, clock=clock),

@@ -6,10 +6,11 @@ upload request calls it so the app hears about quality problems at once, and
 are missing. The task is a pipeline of small steps on one document::
 
     load the original (checksum verified) -> confirm or re-derive the pages
-      -> record ``analysed`` (or ``failed`` with a reason)
+      -> read every page (reading cache first) -> record ``analysed`` with the
+      document's kind (or ``failed`` with a reason)
 
-Later steps (reading the pages, verification) are added to
-:meth:`AnalysisService.analyse_document` in the same way.
+Readings are cached by (page image SHA-256, reader version): the same image
+is never read twice, whichever filing it arrives in.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from intake.domain import Document, DocumentId, DocumentStatus, Page
-from intake.ports import BlobStore, UnitOfWorkFactory
-from ocr.domain import Quality
+from intake.domain import Document, DocumentId, DocumentStatus, Page, StoredReading
+from intake.ports import BlobStore, PageReader, UnitOfWorkFactory
+from ocr.domain import DocumentKind, PageReading, Quality
 from ocr.images import (
     SNIFF_BYTES,
     FileType,
+    decode_image,
     encode_jpeg,
     load_pages,
     perceptual_hash,
@@ -115,11 +117,13 @@ class AnalysisService:
         blobs: BlobStore,
         assess: QualityAssessor,
         limits: UploadLimits,
+        reader: PageReader | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._blobs = blobs
         self._assess = assess
         self._limits = limits
+        self._reader = reader
 
     def analyse_document(self, document_id: DocumentId) -> DocumentStatus | None:
         """Confirm a received document's pages and mark it ``analysed`` or ``failed``.
@@ -146,7 +150,9 @@ class AnalysisService:
             )
             return document.status
         try:
-            pages = self._confirm_pages(document)
+            original = self._blobs.get(document.sha256)
+            pages = self._confirm_pages(document, original)
+            readings = self._read_pages(pages, original) if self._reader is not None else []
         # The task boundary: whatever went wrong with this one document (a missing
         # or damaged blob, an undecodable file, an adapter error) is recorded on it.
         except Exception as error:
@@ -158,10 +164,51 @@ class AnalysisService:
             )
             reason = f"{type(error).__name__}: {error}"[:_MAX_REASON_LENGTH]
             return self._record(document_id, status=DocumentStatus.FAILED, reason=reason)
-        return self._record(document_id, status=DocumentStatus.ANALYSED, pages=pages)
+        kind, confidence = _document_kind(readings)
+        return self._record(
+            document_id,
+            status=DocumentStatus.ANALYSED,
+            pages=pages,
+            kind=kind,
+            kind_confidence=confidence,
+        )
 
-    def _confirm_pages(self, document: Document) -> list[Page]:
-        original = self._blobs.get(document.sha256)
+    def _read_pages(self, pages: list[Page], original: bytes) -> list[PageReading]:
+        """Read every page, taking cached readings first and caching new ones."""
+        assert self._reader is not None  # noqa: S101 - only called with a reader
+        version = self._reader.version
+        readings: dict[int, PageReading] = {}
+        with self._uow_factory() as uow:
+            for page in pages:
+                stored = uow.readings.get(page.image_sha256, version)
+                if stored is not None:
+                    readings[page.number] = stored.reading
+        missing = [p for p in pages if p.number not in readings]
+        text_layers: dict[int, str | None] = {}
+        if missing and sniff_file_type(original[:SNIFF_BYTES]) is FileType.PDF:
+            decoded = load_pages(
+                original,
+                file_type=FileType.PDF,
+                max_pixels=self._limits.max_pixels,
+                max_pages=self._limits.max_pages,
+            )
+            text_layers = {p.number: p.text_layer for p in decoded}
+        for page in missing:
+            image = decode_image(self._blobs.get(page.image_sha256))
+            reading = self._reader.read_page(
+                image, page=page.number, text_layer=text_layers.get(page.number)
+            )
+            with self._uow_factory() as uow:
+                uow.readings.put(
+                    StoredReading(
+                        image_sha256=page.image_sha256, engine_version=version, reading=reading
+                    )
+                )
+                uow.commit()
+            readings[page.number] = reading
+        return [readings[p.number] for p in pages]
+
+    def _confirm_pages(self, document: Document, original: bytes) -> list[Page]:
         recorded = document.pages
         if recorded and all(self._blobs.exists(p.image_sha256) for p in recorded):
             return recorded
@@ -183,6 +230,8 @@ class AnalysisService:
         status: DocumentStatus,
         reason: str | None = None,
         pages: list[Page] | None = None,
+        kind: DocumentKind | None = None,
+        kind_confidence: float | None = None,
     ) -> DocumentStatus | None:
         with self._uow_factory() as uow:
             document = uow.documents.get(document_id)
@@ -196,8 +245,24 @@ class AnalysisService:
                 failure_reason=reason,
                 pages=pages if pages is not None else document.pages,
                 page_count=len(pages) if pages else document.page_count,
+                kind=kind,
+                kind_confidence=kind_confidence,
             )
             uow.documents.update(updated)
             uow.commit()
         log.info("intake.analysis.recorded", document_id=str(document_id), status=status.value)
         return status
+
+
+def _document_kind(readings: list[PageReading]) -> tuple[DocumentKind | None, float | None]:
+    """The document's kind: the most confident known kind found on its pages.
+
+    A page may hold several documents (an ID card's two sides on one copy);
+    the document row names the most confident one, and the readings keep all.
+    """
+    found = [d for r in readings for d in r.documents]
+    if not found:
+        return (None, None)
+    known = [d for d in found if d.kind is not DocumentKind.UNKNOWN] or found
+    best = max(known, key=lambda d: d.kind_confidence)
+    return (best.kind, best.kind_confidence)

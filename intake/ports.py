@@ -17,6 +17,9 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+import numpy as np
+import numpy.typing as npt
+
 from intake.domain import (
     Document,
     DocumentId,
@@ -27,6 +30,7 @@ from intake.domain import (
     StoredReading,
     VerificationRecord,
 )
+from ocr.domain import PageReading
 
 
 class FilingRepository(Protocol):
@@ -170,6 +174,19 @@ class BlobStore(Protocol):
     def is_ready(self) -> bool:
         """Whether the store answers (for readiness probes)."""
         ...
+
+
+class PageReader(Protocol):
+    """Reads one page image into a :class:`~ocr.domain.PageReading` (``ocr.reader.Reader``)."""
+
+    @property
+    def version(self) -> str:
+        """Engine, models and pipeline version: the reading cache's key part."""
+        ...
+
+    def read_page(
+        self, image: npt.NDArray[np.uint8], *, page: int = 1, text_layer: str | None = None
+    ) -> PageReading: ...
 
 
 class TaskDispatcher(Protocol):

@@ -213,6 +213,9 @@ class SubmissionService:
             )
             uow.filings.update(submitted)
             uow.commit()
+        # Verification waits for every document to be read; when they all are,
+        # this is the call that starts it.
+        self._dispatcher.verify_filing(filing_id)
         log.info("intake.filing.submitted", filing_id=str(filing_id))
         return submitted
 

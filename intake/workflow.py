@@ -6,7 +6,7 @@ The lifecycle (DESIGN.md)::
     needs_materials ──submit──> submitted
     needs_review ──review──> approved | rejected
     approved | provisional ──> expired | cancelled
-    provisional ──proof arrives──> approved
+    provisional ──proof uploaded, submit──> submitted (verified again)
 
 Use cases ask :func:`ensure_transition` before they change a status, so a
 rule lives in one table instead of in ``if`` statements across the code.
@@ -35,7 +35,7 @@ TRANSITIONS: Final[dict[FilingStatus, frozenset[FilingStatus]]] = {
     _S.SUBMITTED: frozenset({_S.APPROVED, _S.PROVISIONAL, _S.NEEDS_MATERIALS, _S.NEEDS_REVIEW}),
     _S.NEEDS_MATERIALS: frozenset({_S.SUBMITTED, _S.CANCELLED}),
     _S.NEEDS_REVIEW: frozenset({_S.APPROVED, _S.REJECTED}),
-    _S.PROVISIONAL: frozenset({_S.APPROVED, _S.EXPIRED, _S.CANCELLED}),
+    _S.PROVISIONAL: frozenset({_S.SUBMITTED, _S.EXPIRED, _S.CANCELLED}),
     _S.APPROVED: frozenset({_S.EXPIRED, _S.CANCELLED}),
     _S.REJECTED: frozenset(),
     _S.CANCELLED: frozenset(),
@@ -43,7 +43,9 @@ TRANSITIONS: Final[dict[FilingStatus, frozenset[FilingStatus]]] = {
 }
 """For each status, the statuses that may follow it."""
 
-UPLOAD_STATUSES: Final[frozenset[FilingStatus]] = frozenset({_S.DRAFT, _S.NEEDS_MATERIALS})
+UPLOAD_STATUSES: Final[frozenset[FilingStatus]] = frozenset(
+    {_S.DRAFT, _S.NEEDS_MATERIALS, _S.PROVISIONAL}
+)
 """Statuses in which the applicant may add documents."""
 
 

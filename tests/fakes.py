@@ -11,6 +11,9 @@ from types import TracebackType
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
 from intake.domain import (
     Document,
     DocumentId,
@@ -28,6 +31,8 @@ from intake.ports import (
     ReadingRepository,
     VerificationRepository,
 )
+from ocr.domain import DocumentKind, DocumentReading, PageReading, Quality
+from ocr.images import hamming_distance, perceptual_hash
 
 _CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -309,3 +314,48 @@ class FakeDatabase:
     @property
     def factory(self) -> Callable[[], FakeUnitOfWork]:
         return self.uow_factory
+
+
+class FakeReader:
+    """A page reader that returns readings registered for an image's perceptual hash.
+
+    Tests register the documents a photo should read as (``register``); any other
+    image reads as one ``unknown`` document. The normalised JPEG the service
+    stores keeps the perceptual hash of the uploaded photo, so a registration by
+    the original image finds the stored page.
+    """
+
+    version = "fake-reader-1"
+
+    def __init__(self) -> None:
+        self._by_phash: dict[str, tuple[DocumentReading, ...]] = {}
+        self.calls = 0
+
+    def register(
+        self, image: npt.NDArray[np.uint8], documents: tuple[DocumentReading, ...]
+    ) -> None:
+        self._by_phash[perceptual_hash(image)] = documents
+
+    def read_page(
+        self, image: npt.NDArray[np.uint8], *, page: int = 1, text_layer: str | None = None
+    ) -> PageReading:
+        self.calls += 1
+        ours = perceptual_hash(image)
+        documents = next(
+            (docs for key, docs in self._by_phash.items() if hamming_distance(key, ours) <= 4),
+            (
+                DocumentReading(
+                    index=0,
+                    box=(0.0, 0.0, 1.0, 1.0),
+                    kind=DocumentKind.UNKNOWN,
+                    kind_confidence=0.9,
+                ),
+            ),
+        )
+        return PageReading(
+            page=page,
+            documents=documents,
+            quality=Quality(width=int(image.shape[1]), height=int(image.shape[0])),
+            engine="fake",
+            engine_version=self.version,
+        )

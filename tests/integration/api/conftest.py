@@ -17,6 +17,7 @@ from api.app import create_app
 from api.settings import Settings
 from storage.sql.migrate import upgrade_database
 from tests.factories import filing_payload
+from tests.fakes import FakeReader
 
 KEYS = {"a": "key-app-a", "b": "key-app-b", "reviewer": "key-reviewer"}
 MAX_UPLOAD_BYTES = 3_000_000
@@ -97,7 +98,7 @@ def api_settings(data_dir: Path, **overrides: Any) -> Settings:
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
     settings = api_settings(tmp_path / "data")
     upgrade_database(settings.database_url_resolved)
-    app = create_app(settings)
+    app = create_app(settings, reader=FakeReader())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

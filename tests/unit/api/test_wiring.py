@@ -8,6 +8,7 @@ from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher
 from api.tasks.local import LocalTaskDispatcher
 from api.wiring import SystemClock, build_services
+from tests.fakes import FakeReader
 
 
 @pytest.mark.parametrize(
@@ -21,7 +22,7 @@ from api.wiring import SystemClock, build_services
 def test_queue_url_selects_the_dispatcher(
     tmp_path: Path, queue_url: str, dispatcher: type[object]
 ) -> None:
-    services = build_services(Settings(data_dir=tmp_path, queue_url=queue_url))
+    services = build_services(Settings(data_dir=tmp_path, queue_url=queue_url), reader=FakeReader())
     try:
         assert isinstance(services.dispatcher, dispatcher)
     finally:

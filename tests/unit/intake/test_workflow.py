@@ -58,13 +58,13 @@ class TestTransitions:
 
 
 class TestUploads:
-    @pytest.mark.parametrize("status", [S.DRAFT, S.NEEDS_MATERIALS])
+    @pytest.mark.parametrize("status", [S.DRAFT, S.NEEDS_MATERIALS, S.PROVISIONAL])
     def test_accepts_uploads_while_collecting(self, status: FilingStatus) -> None:
         assert accepts_uploads(status)
         ensure_accepts_uploads(status)
 
     @pytest.mark.parametrize(
-        "status", sorted(set(FilingStatus) - {S.DRAFT, S.NEEDS_MATERIALS}, key=str)
+        "status", sorted(set(FilingStatus) - {S.DRAFT, S.NEEDS_MATERIALS, S.PROVISIONAL}, key=str)
     )
     def test_refuses_uploads_otherwise(self, status: FilingStatus) -> None:
         with pytest.raises(InvalidTransitionError) as raised:

@@ -1,0 +1,300 @@
+"""Verification and the rest of a filing's lifecycle after submission.
+
+The pipeline, per filing::
+
+    submitted ──(every document read)──> verify ──> approved | provisional
+                                                  | needs_materials | needs_review
+    approved | provisional ──(valid_until passed)──> expired
+    approved | provisional ──cancel (pack rules)──> cancelled
+
+Each verification run is stored as its own row (policy version, engine
+version, every check) and never overwritten, so a decision can be explained
+and compared later. Verification is pure given the cached readings: it reads
+rows, calls :func:`verifiers.verify_filing`, and writes one row and a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Final
+from uuid import UUID, uuid4
+
+import structlog
+
+from intake.domain import (
+    Document,
+    DocumentStatus,
+    Filing,
+    FilingId,
+    FilingStatus,
+    Principal,
+    VerificationId,
+    VerificationRecord,
+)
+from intake.errors import InvalidTransitionError
+from intake.filings import COMMITMENT_TYPES, visible_filing_or_raise
+from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from intake.workflow import can_transition, ensure_transition
+from ocr.images import hamming_distance
+from verifiers import (
+    Decision,
+    DuplicateHit,
+    Evidence,
+    FilingFacts,
+    PolicyBook,
+    Verdict,
+    evidence_from_page,
+    may_cancel,
+    verify_filing,
+)
+
+__all__ = ["CancelOutcome", "VerificationService", "filing_facts"]
+
+log = structlog.get_logger(__name__)
+
+_CANDIDATE_DISTANCE: Final = 16
+"""Perceptual-hash distance under which another page is handed to the verifier as a
+candidate; the pack's own (smaller) threshold then decides what counts as a near-copy."""
+
+_ACTIVE: Final = (FilingStatus.APPROVED, FilingStatus.PROVISIONAL)
+
+_DECISION_STATUS: Final = {
+    Decision.APPROVE: FilingStatus.APPROVED,
+    Decision.NEEDS_MATERIALS: FilingStatus.NEEDS_MATERIALS,
+    Decision.REVIEW: FilingStatus.NEEDS_REVIEW,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOutcome:
+    filing: Filing
+    reason: str
+
+
+def filing_facts(
+    filing: Filing, *, others: Sequence[Filing] = (), filed_on: date | None = None
+) -> FilingFacts:
+    """Describe a filing to the verifier.
+
+    Args:
+        filing: The filing.
+        others: The applicant's other filings (for the multi-city limit and the
+            once-only commitment rule).
+        filed_on: Judge date rules as of this day instead of the filing's own day.
+
+    Returns:
+        The facts ``verifiers.verify_filing`` takes.
+    """
+    long_term = {t.value for t in COMMITMENT_TYPES}
+    return FilingFacts(
+        filing_type=filing.filing_type.value,
+        insured_region=filing.insured_region,
+        treatment_region=filing.treatment_region,
+        scheme=filing.scheme.value,
+        start_date=filing.start_date,
+        filed_on=filed_on or filing.filed_on,
+        applicant_name=filing.applicant.name,
+        applicant_id_number=filing.applicant.id_number,
+        commitment=filing.commitment,
+        evoucher_verified=filing.evoucher_verified,
+        contact_address=filing.contact.address if filing.contact else None,
+        other_long_term_regions=tuple(
+            o.treatment_region
+            for o in others
+            if o.id != filing.id and o.status in _ACTIVE and o.filing_type.value in long_term
+        ),
+        used_commitment_before=any(
+            o.id != filing.id and o.commitment and o.status is FilingStatus.EXPIRED for o in others
+        ),
+    )
+
+
+class VerificationService:
+    """Verifies submitted filings and runs the later lifecycle (expiry, cancellation)."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        book: PolicyBook,
+        clock: Clock,
+        engine_version: Callable[[], str],
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._book = book
+        self._clock = clock
+        self._engine_version = engine_version
+        self._new_id = new_id
+
+    def verify_filing(self, filing_id: FilingId) -> VerificationRecord | None:
+        """Verify a submitted filing whose documents are all analysed.
+
+        A filing that is not ``submitted``, or still has a document being read,
+        is left alone (the last document's analysis dispatches verification
+        again), so a task delivered twice does no harm.
+
+        Args:
+            filing_id: The filing.
+
+        Returns:
+            The stored verification run, or ``None`` when nothing was done.
+        """
+        with self._uow_factory() as uow:
+            filing = uow.filings.get(filing_id)
+            if filing is None or filing.status is not FilingStatus.SUBMITTED:
+                return None
+            documents = uow.documents.list_for_filing(filing_id)
+            if any(d.status is DocumentStatus.RECEIVED for d in documents):
+                return None
+            verdict = self._verdict(uow, filing, documents)
+            record = self._record(filing, verdict)
+            uow.verifications.add(record)
+            uow.filings.update(self._apply(filing, verdict))
+            uow.commit()
+        log.info(
+            "intake.filing.verified",
+            filing_id=str(filing_id),
+            decision=verdict.decision.value,
+            policy=verdict.policy,
+        )
+        return record
+
+    def evidence(self, uow: UnitOfWork, documents: Sequence[Document]) -> list[Evidence]:
+        """Every document found on the analysed pages, from the reading cache."""
+        version = self._engine_version()
+        found: list[Evidence] = []
+        for document in documents:
+            if document.status is not DocumentStatus.ANALYSED:
+                continue
+            for page in document.pages:
+                stored = uow.readings.get(page.image_sha256, version)
+                if stored is None:
+                    continue
+                found.extend(
+                    evidence_from_page(
+                        str(document.id),
+                        stored.reading,
+                        image_sha256=page.image_sha256,
+                        phash=page.phash,
+                    )
+                )
+        return found
+
+    def expire_filings(self) -> list[FilingId]:
+        """Expire approved and provisional filings whose ``valid_until`` has passed.
+
+        Returns:
+            The filings expired by this run.
+        """
+        today = self._clock.today()
+        now = self._clock.now()
+        expired: list[FilingId] = []
+        with self._uow_factory() as uow:
+            for filing in uow.filings.list(
+                statuses=_ACTIVE, valid_until_before=today, limit=10_000
+            ):
+                uow.filings.update(replace(filing, status=FilingStatus.EXPIRED, updated_at=now))
+                expired.append(filing.id)
+            uow.commit()
+        if expired:
+            log.info("intake.filings.expired", count=len(expired))
+        return expired
+
+    def cancel(self, principal: Principal, filing_id: FilingId) -> CancelOutcome:
+        """Cancel a filing when the pack's cancellation rules allow it today.
+
+        Drafts and filings waiting for materials may always be withdrawn; an
+        approved or provisional long-term filing is locked for the pack's months.
+
+        Raises:
+            FilingNotFoundError: The caller may not see the filing.
+            InvalidTransitionError: The status or the cancellation lock forbids it.
+        """
+        today = self._clock.today()
+        with self._uow_factory() as uow:
+            filing = visible_filing_or_raise(uow, principal, filing_id)
+            ensure_transition(filing.status, FilingStatus.CANCELLED, action="cancel")
+            reason = "备案已撤销"
+            if filing.status in _ACTIVE:
+                pack = self._book.for_region(filing.insured_region)
+                allowed, reason = may_cancel(
+                    filing_facts(filing), today=today, pack=pack, valid_from=filing.valid_from
+                )
+                if not allowed:
+                    raise InvalidTransitionError(
+                        current=filing.status.value, action="cancel", reason=reason
+                    )
+            cancelled = replace(filing, status=FilingStatus.CANCELLED, updated_at=self._clock.now())
+            uow.filings.update(cancelled)
+            uow.commit()
+        log.info("intake.filing.cancelled", filing_id=str(filing_id))
+        return CancelOutcome(filing=cancelled, reason=reason)
+
+    def _verdict(self, uow: UnitOfWork, filing: Filing, documents: Sequence[Document]) -> Verdict:
+        others = uow.filings.list(applicant_id_number=filing.applicant.id_number, limit=1000)
+        evidence = self.evidence(uow, documents)
+        return verify_filing(
+            filing_facts(filing, others=others),
+            evidence,
+            book_or_pack=self._book,
+            duplicates=_duplicate_candidates(uow, filing, evidence),
+        )
+
+    def _record(self, filing: Filing, verdict: Verdict) -> VerificationRecord:
+        return VerificationRecord(
+            id=VerificationId(self._new_id()),
+            filing_id=filing.id,
+            created_at=self._clock.now(),
+            decision=verdict.decision.value,
+            policy=verdict.policy,
+            policy_version=verdict.policy_version,
+            engine_version=self._engine_version(),
+            verdict=verdict.export(),
+        )
+
+    def _apply(self, filing: Filing, verdict: Verdict) -> Filing:
+        status = _DECISION_STATUS[verdict.decision]
+        if verdict.decision is Decision.APPROVE and verdict.provisional:
+            status = FilingStatus.PROVISIONAL
+        if not can_transition(filing.status, status):
+            raise InvalidTransitionError(current=filing.status.value, action="verify")
+        granted = status in _ACTIVE
+        return replace(
+            filing,
+            status=status,
+            valid_from=verdict.valid_from if granted else None,
+            valid_until=verdict.valid_until if granted else None,
+            updated_at=self._clock.now(),
+        )
+
+
+def _duplicate_candidates(
+    uow: UnitOfWork, filing: Filing, evidence: Sequence[Evidence]
+) -> list[DuplicateHit]:
+    ours = {(e.image_sha256, e.phash) for e in evidence if e.image_sha256}
+    if not ours:
+        return []
+    hits: list[DuplicateHit] = []
+    for other in uow.documents.fingerprints(exclude_filing=filing.id):
+        if other.applicant_id_number == filing.applicant.id_number:
+            continue
+        if any(sha == other.image_sha256 or _near(phash, other.phash) for sha, phash in ours):
+            hits.append(
+                DuplicateHit(
+                    other_filing_id=str(other.filing_id),
+                    other_document_id=str(other.document_id),
+                    other_page=other.page_number,
+                    image_sha256=other.image_sha256,
+                    phash=other.phash,
+                )
+            )
+    return hits
+
+
+def _near(ours: str, theirs: str) -> bool:
+    if not ours or not theirs or len(ours) != len(theirs):
+        return False
+    return hamming_distance(ours, theirs) <= _CANDIDATE_DISTANCE
