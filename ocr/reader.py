@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import structlog
@@ -23,9 +24,10 @@ from ocr.classify import Classification, classify_text
 from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
 from ocr.engines.base import OcrEngine, TextLine
 from ocr.fields import extract_fields
+from ocr.fields.labels import reading_order
 from ocr.images import load_pages, sniff_file_type
 from ocr.layout import PageLine, Region, bounds_of, split_regions, upright_lines
-from ocr.normalise import normalise_page, text_channel
+from ocr.normalise import normalise_page, orientation_from_quads, rotate_quads, text_channel
 from ocr.quality import assess_quality
 from ocr.seals import SealCandidate, find_seals
 
@@ -118,35 +120,57 @@ class Reader:
         self, image: Image, quality: Quality, timings: dict[str, float]
     ) -> tuple[list[DocumentReading], Quality]:
         mark = time.perf_counter()
-        normal = normalise_page(image, engine=self._engine)
-        quality = replace(quality, rotation=normal.rotation, skew=normal.skew)
+        page = normalise_page(image).image
+        grey = text_channel(page)
         timings["normalise"] = _since(mark)
         mark = time.perf_counter()
-        raw = self._engine.recognise(text_channel(normal.image), orientation_known=False)
-        lines = [self._page_line(line) for line in raw]
-        timings["ocr"] = _since(mark)
+        quads = self._engine.detect(grey)
+        rotation, skew = orientation_from_quads(quads)
+        if rotation:
+            page = np.ascontiguousarray(cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE))
+            grey = text_channel(page)
+            quads = self._engine.detect(grey)
+            skew = orientation_from_quads(quads, turned=True)[1]
+        timings["detect"] = _since(mark)
+        mark = time.perf_counter()
+        raw = self._engine.read_quads(grey, quads, orientation_known=False)
+        timings["recognise"] = _since(mark)
+        height, width = page.shape[:2]
+        upright = rotate_quads(
+            [line.quad for line in raw], degrees=skew, centre=(width / 2, height / 2)
+        )
+        lines = [self._page_line(line, quad) for line, quad in zip(raw, upright, strict=True)]
+        quality = replace(quality, rotation=rotation, skew=skew)
         mark = time.perf_counter()
         reader = self._read_seal_strip if self._read_seal_text else None
-        seals = find_seals(normal.image, read=reader)
+        seals = find_seals(page, read=reader)
         timings["seals"] = _since(mark)
         mark = time.perf_counter()
-        height, width = normal.image.shape[:2]
         documents = self._documents(lines, seals, width=width, height=height)
         timings["documents"] = _since(mark)
         return documents, quality
 
-    def _page_line(self, line: TextLine) -> PageLine:
+    def _page_line(self, line: TextLine, quad: tuple[tuple[float, float], ...]) -> PageLine:
+        xs = [p[0] for p in quad]
+        ys = [p[1] for p in quad]
         return PageLine(
             text=str(self._t2s.convert(line.text)),
-            box=line.bounds,
+            box=(min(xs), min(ys), max(xs), max(ys)),
             confidence=line.confidence,
             flipped=line.flipped,
         )
 
     def _read_seal_strip(self, strip: Image) -> str:
-        lines = self._engine.recognise(strip, orientation_known=True)
-        ordered = sorted(lines, key=lambda line: line.bounds[0])
-        return str(self._t2s.convert("".join(line.text for line in ordered)))
+        # The unwrapped arc is one line: recognise it whole, without detection.
+        height, width = strip.shape[:2]
+        whole = (
+            (0.0, 0.0),
+            (float(width), 0.0),
+            (float(width), float(height)),
+            (0.0, float(height)),
+        )
+        lines = self._engine.read_quads(strip, [whole], orientation_known=True)
+        return str(self._t2s.convert("".join(line.text for line in lines)))
 
     def _documents(
         self,
@@ -162,7 +186,9 @@ class Reader:
             regions = [Region(lines=(), box=(0.0, 0.0, float(width), float(height)))]
         documents = []
         for index, region in enumerate(regions):
-            upright, _ = upright_lines(region)
+            turned, _ = upright_lines(region)
+            original = {id(u): o for u, o in zip(turned, region.lines, strict=True)}
+            upright = tuple(reading_order(turned))
             own = [s for s in seals if _owner(s, regions) is region]
             x0, y0, x1, y1 = region.box
             aspect = (x1 - x0) / max(y1 - y0, 1.0)
@@ -173,8 +199,10 @@ class Reader:
                 if decided.kind is DocumentKind.UNKNOWN
                 else extract_fields(decided.kind, upright, width=width, height=height)
             )
+            # Lines are listed in upright reading order, with their boxes on the page.
+            ordered = Region(lines=tuple(original[id(u)] for u in upright), box=region.box)
             documents.append(
-                _document(index, region, decided, fields, own, width=width, height=height)
+                _document(index, ordered, decided, fields, own, width=width, height=height)
             )
         return documents
 

@@ -26,7 +26,12 @@ _MIN_DIAMETER: Final = 0.04  # of the long side
 _MAX_DIAMETER: Final = 0.45
 _MIN_ROUNDNESS: Final = 0.72
 _MAX_FILL: Final = 0.55
-_MIN_FILL: Final = 0.06
+_MIN_FILL: Final = 0.03
+_UNWRAP_RADIUS: Final = 160
+_MIN_REDNESS: Final = 20
+_MIN_RING: Final = 0.5
+_RING_INNER: Final = 0.78
+_MIN_RED: Final = 90
 
 Image = npt.NDArray[np.uint8]
 
@@ -41,11 +46,16 @@ class SealCandidate:
 
 
 def red_mask(image: Image) -> Image:
-    """Pixels of saturated red ink (255) in a BGR image."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
-    low = cv2.inRange(hsv, np.array([0, 70, 60]), np.array([12, 255, 255]))
-    high = cv2.inRange(hsv, np.array([165, 70, 60]), np.array([180, 255, 255]))
-    return np.asarray(cv2.bitwise_or(low, high), dtype=np.uint8)
+    """Pixels of red ink (255) in a BGR image, faded stamps included.
+
+    Redness is the red channel's lead over the mean of green and blue, which
+    survives fading and tinted paper better than a hue window.
+    """
+    channels = image.astype(np.int16)
+    blue, green, red = channels[:, :, 0], channels[:, :, 1], channels[:, :, 2]
+    redness = red - (green + blue) // 2
+    ink = (redness > _MIN_REDNESS) & (red > _MIN_RED) & (red - green > _MIN_REDNESS)
+    return np.where(ink, 255, 0).astype(np.uint8)
 
 
 def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> list[SealCandidate]:
@@ -63,7 +73,7 @@ def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> l
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mask = red_mask(np.asarray(small, dtype=np.uint8))
     long_side = max(mask.shape)
-    size = max(3, round(long_side * 0.012)) | 1
+    size = max(3, round(long_side * 0.02)) | 1
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     found = []
@@ -93,8 +103,27 @@ def _judge(
     fill = float(np.count_nonzero(mask[y : y + h, x : x + w])) / float(w * h)
     if roundness < _MIN_ROUNDNESS or not _MIN_FILL <= fill <= _MAX_FILL:
         return None
-    confidence = min(1.0, 0.5 + (roundness - _MIN_ROUNDNESS) / (1 - _MIN_ROUNDNESS) * 0.5)
+    ring = _ring_coverage(mask[y : y + h, x : x + w])
+    if ring < _MIN_RING:
+        return None
+    confidence = min(
+        1.0, 0.3 + 0.4 * ring + 0.3 * (roundness - _MIN_ROUNDNESS) / (1 - _MIN_ROUNDNESS)
+    )
     return (float(x), float(y), float(x + w), float(y + h)), round(confidence, 3)
+
+
+def _ring_coverage(mask: Image) -> float:
+    """Share of 36 angular sectors with ink near the outline: a seal's border ring."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return 0.0
+    dx = (xs - w / 2) / (w / 2)
+    dy = (ys - h / 2) / (h / 2)
+    radius = np.hypot(dx, dy)
+    outer = (radius > _RING_INNER) & (radius < 1.1)
+    sectors = ((np.arctan2(dy[outer], dx[outer]) + np.pi) / (2 * np.pi) * 36).astype(int) % 36
+    return len(set(sectors.tolist())) / 36
 
 
 def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
@@ -110,14 +139,15 @@ def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
     x0, y0, x1, y1 = (round(v) for v in box)
     crop = image[max(y0, 0) : y1, max(x0, 0) : x1]
     ink = 255 - red_mask(np.ascontiguousarray(crop))
-    radius = max(ink.shape) / 2
-    circle = cv2.resize(ink, (round(radius * 2), round(radius * 2)))
+    radius = max(_UNWRAP_RADIUS, max(ink.shape) / 2)
+    circle = cv2.resize(ink, (round(radius * 2), round(radius * 2)), interpolation=cv2.INTER_CUBIC)
     rows, cols = round(radius * 2 * math.pi), round(radius)
     # warpPolar maps angle to rows and radius to columns; the arc text sits in
     # the outer band, read clockwise from the left end of the arc.
     polar = cv2.warpPolar(circle, (cols, rows), (radius, radius), radius, cv2.WARP_POLAR_LINEAR)
-    band = polar[:, round(cols * 0.62) : round(cols * 0.92)]
+    band = polar[:, round(cols * 0.6) : round(cols * 0.93)]
     strip = cv2.rotate(band, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    start = round(strip.shape[1] * (0.5 + 0.125))  # from about 7:30 on the clock face
+    # Angles run clockwise from 3 o'clock; the arc text starts at about 7:30 (135°).
+    start = round(strip.shape[1] * 0.375)
     ordered = np.concatenate([strip[:, start:], strip[:, :start]], axis=1)
     return np.asarray(ordered, dtype=np.uint8)

@@ -59,7 +59,17 @@ class OcrEngine(Protocol):
     def models(self) -> tuple[str, ...]: ...
 
     def detect(self, image: npt.NDArray[np.uint8]) -> list[tuple[tuple[float, float], ...]]:
-        """Find text-line quads without reading them (used to decide orientation)."""
+        """Find text-line quads (tl, tr, br, bl) without reading them."""
+        ...
+
+    def read_quads(
+        self,
+        image: npt.NDArray[np.uint8],
+        quads: list[tuple[tuple[float, float], ...]],
+        *,
+        orientation_known: bool,
+    ) -> list[TextLine]:
+        """Read the lines at ``quads`` (from :meth:`detect` on the same image)."""
         ...
 
     def recognise(self, image: npt.NDArray[np.uint8], *, orientation_known: bool) -> list[TextLine]:

@@ -58,16 +58,19 @@ def _hash_prefix(path: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-def _params(paths: dict[str, Path], *, threads: int, extra: dict[str, Any]) -> dict[str, Any]:
+def _params(
+    paths: dict[str, Path], *, threads: int | None, extra: dict[str, Any]
+) -> dict[str, Any]:
     params: dict[str, Any] = {
         "Global.log_level": "warning",
         "Global.model_root_dir": str(paths["det"].parent),
         "Det.model_path": str(paths["det"]),
         "Rec.model_path": str(paths["rec"]),
         "Cls.model_path": str(paths["cls"]),
-        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
+    if threads is not None:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     params.update(extra)
     return params
 
@@ -164,14 +167,29 @@ class RapidOcrEngine:
         Returns:
             The lines scoring at least ``text_score``.
         """
+        img = _three_channels(image)
+        return self.read_quads(img, self.detect(img), orientation_known=orientation_known)
+
+    def read_quads(
+        self, image: npt.NDArray[np.uint8], quads: list[Quad], *, orientation_known: bool
+    ) -> list[TextLine]:
+        """Read the lines at ``quads``, cropping each from ``image`` at full resolution.
+
+        Args:
+            image: ``uint8`` BGR or grey image the quads were detected on.
+            quads: Line quads (tl, tr, br, bl) in pixel coordinates of ``image``.
+            orientation_known: Skip the angle classifier.
+
+        Returns:
+            The lines scoring at least ``text_score``.
+        """
         from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
-        img = _three_channels(image)
-        det = self._det(img)
-        if det.boxes is None or len(det.boxes) == 0:
+        if not quads:
             return []
-        crops = [get_rotate_crop_image(img, np.array(box, dtype=np.float32)) for box in det.boxes]
+        img = _three_channels(image)
+        crops = [get_rotate_crop_image(img, np.array(q, dtype=np.float32)) for q in quads]
         flipped = [False] * len(crops)
         if not orientation_known:
             cls = self._cls(crops)
@@ -181,11 +199,9 @@ class RapidOcrEngine:
             ]
         rec = self._rec(TextRecInput(img=crops))
         lines = []
-        for box, text, score, flip in zip(det.boxes, rec.txts, rec.scores, flipped, strict=True):
+        for quad, text, score, flip in zip(quads, rec.txts, rec.scores, flipped, strict=True):
             if text.strip() and float(score) >= self._text_score:
-                lines.append(
-                    TextLine(text=text, quad=_quad(box), confidence=float(score), flipped=flip)
-                )
+                lines.append(TextLine(text=text, quad=quad, confidence=float(score), flipped=flip))
         return lines
 
 
@@ -195,7 +211,7 @@ class BareRapidOcr:
     Only the model paths are given explicitly, so nothing is downloaded.
     """
 
-    def __init__(self, *, threads: int = -1, model_dir: Path | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, model_dir: Path | None = None) -> None:
         from rapidocr import RapidOCR
 
         paths = _resolve_models(model_dir)

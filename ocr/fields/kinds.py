@@ -117,7 +117,7 @@ def _id_front(page: _Page) -> dict[FieldName, Field | None]:
         F.NAME: page.text_field(["姓名"], clean_name),
         F.SEX: page.text_field(["性别"], _sex),
         F.ETHNICITY: page.text_field(["民族"], _ethnicity),
-        F.BIRTH_DATE: page.date_field(["出生"]),
+        F.BIRTH_DATE: page.date_field(["出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["住址"]),
         F.ID_NUMBER: _id_number(page, ["公民身份号码"]),
     }
@@ -140,7 +140,7 @@ def _residence(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(["姓名"], clean_name),
         F.SEX: page.text_field(["性别"], _sex),
-        F.BIRTH_DATE: page.date_field(["出生日期", "出生"]),
+        F.BIRTH_DATE: page.date_field(["出生日期", "出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["居住地址", "住址"]),
         F.ID_NUMBER: _id_number(page, ["公民身份号码", "身份证号码"]),
         F.ISSUER: page.text_field(["签发机关", "发证机关"]),
@@ -194,6 +194,17 @@ def _pattern_field(page: _Page, pattern: str, *, group: int = 1) -> Field | None
         return None
     value = match.group(group)
     return page.field(value, _line_with(ordered, value))
+
+
+def _bare_date(page: _Page) -> Field | None:
+    """A line that is nothing but a 年月日 date (its label was not read)."""
+    for line in reading_order(page.lines):
+        text = compact(line.text)
+        if re.fullmatch(r"(?:出生)?\d{4}年\d{1,2}月\d{1,2}日", text):
+            value = normalise_date(text)
+            if value:
+                return page.field(value, line)
+    return None
 
 
 def _last_date(page: _Page) -> Field | None:

@@ -37,6 +37,15 @@ class FakeOcrEngine:
     def detect(self, image: npt.NDArray[np.uint8]) -> list[tuple[tuple[float, float], ...]]:
         return [line.quad for line in self._lines]
 
+    def read_quads(
+        self,
+        image: npt.NDArray[np.uint8],
+        quads: list[tuple[tuple[float, float], ...]],
+        *,
+        orientation_known: bool,
+    ) -> list[TextLine]:
+        return self.recognise(image, orientation_known=orientation_known)
+
     def recognise(self, image: npt.NDArray[np.uint8], *, orientation_known: bool) -> list[TextLine]:
         self.calls.append(orientation_known)
         return [] if orientation_known else list(self._lines)
