@@ -1,4 +1,8 @@
-"""The ``intake`` command for operators: serve, worker, db upgrade, gc."""
+"""The ``intake`` command for operators.
+
+Service commands (serve, worker, db upgrade, gc, expire) live here; the
+offline tools are command groups in ``api.commands`` registered below.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
+from api.commands import bench, policy, reading, verification
 from api.settings import Settings
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
 from api.wiring import build_services
@@ -93,6 +98,26 @@ def gc(
         typer.echo(f"{len(deleted)} orphan blob(s) deleted", err=True)
     finally:
         services.close()
+
+
+@app.command()
+def expire() -> None:
+    """Expire approved and provisional filings whose validity has ended (run daily)."""
+    services = build_services(Settings())
+    try:
+        expired = services.verification.expire_filings()
+    finally:
+        services.close()
+    typer.echo(f"{len(expired)} filing(s) expired")
+
+
+# The offline tools, listed after the service commands in `intake --help`.
+app.command("read")(reading.read)
+app.command("verify")(verification.verify)
+app.command("samples")(reading.samples)
+app.command("eval")(reading.evaluate)
+app.add_typer(policy.app, name="policy")
+app.add_typer(bench.app, name="bench")
 
 
 def main() -> None:

@@ -1,0 +1,65 @@
+"""``intake bench read`` and ``intake bench upload``: the benchmarks, printed as JSON."""
+
+from __future__ import annotations
+
+import importlib
+import runpy
+from pathlib import Path
+from typing import Annotated, Final
+
+import httpx
+import typer
+
+from api.commands.output import EXIT_FAILED, EXIT_USAGE, exit_with, log_to_stderr, print_json
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Benchmarks, printed as one JSON object.", no_args_is_help=True)
+
+_LOAD_SCRIPT: Final = Path(__file__).resolve().parents[2] / "scripts" / "load_upload.py"
+
+
+@app.command("read")
+def bench_read(
+    directory: Annotated[
+        Path,
+        typer.Argument(help="A corpus written by `intake samples`.", exists=True, file_okay=False),
+    ],
+    limit: Annotated[int | None, typer.Option(help="Only the first N pages.", min=1)] = None,
+    workers: Annotated[
+        list[int] | None, typer.Option(help="Worker counts to measure (repeatable).", min=1)
+    ] = None,
+) -> None:
+    """Reading speed and accuracy of our reader against the bare OCR engine."""
+    log_to_stderr()
+    # Imported by name: the benchmark belongs to the OCR package and loads its own engines.
+    try:
+        benchmark = importlib.import_module("ocr.benchmark")
+    except ModuleNotFoundError as error:
+        if error.name != "ocr.benchmark":
+            raise
+        exit_with("the reading benchmark (ocr.benchmark) is not installed", code=EXIT_USAGE)
+    report = benchmark.benchmark_reading(directory, limit=limit, workers=workers or [1, 2])
+    print_json(report)
+
+
+@app.command("upload")
+def bench_upload(
+    url: Annotated[str, typer.Option(help="Base URL of a running `intake serve`.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    count: Annotated[int, typer.Option(help="How many uploads.", min=1)] = 20,
+    key: Annotated[str, typer.Option(help="An app-role API key.")] = "dev-app-key",
+    width: Annotated[int, typer.Option(help="Photo width in pixels.", min=64)] = 2800,
+    height: Annotated[int, typer.Option(help="Photo height in pixels.", min=64)] = 2100,
+) -> None:
+    """Upload acceptance latency (median, p95) for ~3 MB photos against a running server."""
+    if not _LOAD_SCRIPT.is_file():
+        exit_with(f"{_LOAD_SCRIPT} is missing (run from a source checkout)", code=EXIT_USAGE)
+    # The load script stays a standalone script; run its module body and call its entry.
+    script = runpy.run_path(str(_LOAD_SCRIPT), run_name="load_upload")
+    try:
+        report = script["run"](base_url=url, key=key, count=count, width=width, height=height)
+    except httpx.HTTPError as error:
+        exit_with(f"{url}: {error}", code=EXIT_FAILED)
+    print_json(report)
