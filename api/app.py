@@ -12,21 +12,27 @@ from api.cpu import BoundedCpuPool
 from api.deps import key_digest
 from api.errors import install_error_handlers
 from api.metrics import Metrics
-from api.routes import documents, filings, health
+from api.routes import documents, filings, health, requirements
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
 from api.wiring import build_services
-from intake.ports import PageReader
+from intake.ports import Clock, PageReader
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, reader: PageReader | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    reader: PageReader | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     """Build the application; the database, blob store, OCR model and pools open in its lifespan.
 
     Args:
         settings: The configuration; read from the environment when omitted.
         reader: The page reader; the real OCR reader is loaded when omitted.
+        clock: The clock; the system clock when omitted.
 
     Raises:
         ValueError: ``INTAKE_API_KEYS`` is malformed.
@@ -37,7 +43,7 @@ def create_app(settings: Settings | None = None, *, reader: PageReader | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_tmp_dir.mkdir(parents=True, exist_ok=True)
-        services = build_services(settings, reader=reader)
+        services = build_services(settings, reader=reader, clock=clock)
         cpu = BoundedCpuPool(
             max_workers=settings.cpu_workers, wait_timeout_s=settings.cpu_wait_timeout_s
         )
@@ -76,5 +82,6 @@ def create_app(settings: Settings | None = None, *, reader: PageReader | None = 
     install_error_handlers(app)
     app.include_router(filings.router)
     app.include_router(documents.router)
+    app.include_router(requirements.router)
     app.include_router(health.router)
     return app

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intake.domain import (
     Document,
+    DocumentId,
     DocumentStatus,
     Filing,
     FilingStatus,
@@ -20,7 +21,7 @@ from intake.domain import (
 )
 from intake.filings import ContactInput, NewFiling, PersonInput
 from intake.identity import mask_id_number
-from ocr.domain import DocumentKind, Quality
+from ocr.domain import DocumentKind, DocumentReading, PageReading, Quality
 
 _EXAMPLE_ID = "321002198001010011"
 
@@ -169,6 +170,47 @@ class PageOut(BaseModel):
         )
 
 
+class FieldOut(BaseModel):
+    value: str = Field(examples=["王建国"])
+    confidence: float
+    box: list[float] | None = Field(
+        default=None, description="x0, y0, x1, y1 relative to the page image"
+    )
+
+
+class FoundDocumentOut(BaseModel):
+    """One document found on a page (a photocopy of an ID card's two sides gives two)."""
+
+    page: int
+    index: int
+    box: list[float]
+    kind: DocumentKind
+    kind_confidence: float
+    runners_up: list[dict[str, Any]]
+    cues: list[str]
+    fields: dict[str, FieldOut]
+    seals: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, page: int, found: DocumentReading) -> FoundDocumentOut:
+        exported = found.export()
+        exported.pop("lines")
+        return cls(page=page, **exported)
+
+    @classmethod
+    def all_of(cls, readings: list[PageReading]) -> list[FoundDocumentOut]:
+        return [cls.of(r.page, d) for r in readings for d in r.documents]
+
+
+def _primary_fields(document: Document, readings: list[PageReading]) -> dict[str, FieldOut]:
+    """The fields of the found document whose kind names the whole document."""
+    for reading in readings:
+        for found in reading.documents:
+            if found.kind is document.kind:
+                return {k: FieldOut(**f.export()) for k, f in found.fields.items()}
+    return {}
+
+
 class DocumentOut(BaseModel):
     """A document with its pages: the upload response and ``GET .../documents/{id}``."""
 
@@ -185,11 +227,15 @@ class DocumentOut(BaseModel):
     declared_kind: DocumentKind | None = None
     kind: DocumentKind | None = Field(default=None, description="null until the page is read.")
     kind_confidence: float | None = None
+    found: list[FoundDocumentOut] = Field(
+        default_factory=list, description="Every document read on the pages; empty until read."
+    )
     created_at: datetime
 
     @classmethod
-    def of(cls, document: Document) -> DocumentOut:
+    def of(cls, document: Document, readings: list[PageReading] | None = None) -> DocumentOut:
         return cls(
+            found=FoundDocumentOut.all_of(readings or []),
             id=document.id,
             filing_id=document.filing_id,
             sha256=document.sha256,
@@ -214,10 +260,16 @@ class DocumentSummaryOut(BaseModel):
     declared_kind: DocumentKind | None
     status: DocumentStatus
     quality: QualityOut
+    fields: dict[str, FieldOut] = Field(
+        default_factory=dict, description="Fields read from the document (empty until read)."
+    )
 
     @classmethod
-    def of(cls, document: Document) -> DocumentSummaryOut:
+    def of(
+        cls, document: Document, readings: list[PageReading] | None = None
+    ) -> DocumentSummaryOut:
         return cls(
+            fields=_primary_fields(document, readings or []),
             id=document.id,
             kind=document.kind,
             kind_confidence=document.kind_confidence,
@@ -232,18 +284,31 @@ class CheckOut(BaseModel):
     outcome: str = Field(examples=["pass"], description="pass, fail or unsure")
     message: str
     evidence: Any = None
+    blocking: bool = Field(default=True, description="Whether anything but pass stops approval.")
 
 
 class VerdictOut(BaseModel):
     decision: str = Field(description="approve, needs_materials or review")
     policy: str
+    policy_version: str
+    engine_version: str
     checks: list[CheckOut]
     missing: list[Any]
+    valid_from: date | None = None
+    valid_until: date | None = None
+    provisional: bool = False
+    verified_at: datetime
 
     @classmethod
     def of(cls, record: VerificationRecord) -> VerdictOut:
         verdict = record.verdict
         return cls(
+            policy_version=record.policy_version,
+            engine_version=record.engine_version,
+            valid_from=verdict.get("valid_from"),
+            valid_until=verdict.get("valid_until"),
+            provisional=bool(verdict.get("provisional", False)),
+            verified_at=record.created_at,
             decision=record.decision,
             policy=str(verdict.get("policy", record.policy)),
             checks=[CheckOut.model_validate(c) for c in verdict.get("checks", [])],
@@ -309,11 +374,16 @@ class FilingOut(FilingSummaryOut):
 
     @classmethod
     def of_details(
-        cls, filing: Filing, documents: list[Document], verification: VerificationRecord | None
+        cls,
+        filing: Filing,
+        documents: list[Document],
+        verification: VerificationRecord | None,
+        readings: dict[DocumentId, list[PageReading]] | None = None,
     ) -> FilingOut:
+        readings = readings or {}
         return cls(
             **cls.fields_of(filing),
-            documents=[DocumentSummaryOut.of(d) for d in documents],
+            documents=[DocumentSummaryOut.of(d, readings.get(d.id)) for d in documents],
             verdict=VerdictOut.of(verification) if verification else None,
         )
 
@@ -329,3 +399,19 @@ class SubmittedOut(BaseModel):
     id: UUID
     status: FilingStatus
     submitted_at: datetime | None
+
+
+class CancelledOut(BaseModel):
+    id: UUID
+    status: FilingStatus
+    reason: str = Field(examples=["临时外出就医备案可随时取消"])
+
+
+class FilingRequirementOut(BaseModel):
+    """Whether treatment in a region needs a filing at all."""
+
+    insured_region: str = Field(examples=["320509"])
+    treatment_region: str = Field(examples=["310118"])
+    required: bool
+    zone: str | None = Field(default=None, description="The filing-free zone, when one applies.")
+    message: str = Field(examples=["吴江参保人员在上海就医无需备案"])

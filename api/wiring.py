@@ -20,7 +20,7 @@ from api.tasks.local import LocalTaskDispatcher
 from intake.analysis import AnalysisService
 from intake.filings import FilingService
 from intake.pipeline import Pipeline
-from intake.ports import BlobStore, PageReader, TaskDispatcher, UnitOfWorkFactory
+from intake.ports import BlobStore, Clock, PageReader, TaskDispatcher, UnitOfWorkFactory
 from intake.submission import SubmissionService
 from intake.verification import VerificationService
 from ocr.engines.rapid import RapidOcrEngine
@@ -81,12 +81,15 @@ def build_reader(settings: Settings) -> PageReader:
     return Reader(RapidOcrEngine(threads=settings.ocr_threads))
 
 
-def build_services(settings: Settings, *, reader: PageReader | None = None) -> Services:
+def build_services(
+    settings: Settings, *, reader: PageReader | None = None, clock: Clock | None = None
+) -> Services:
     """Open the database, blob store and task queue the settings name and wire the use cases.
 
     Args:
         settings: The configuration.
         reader: The page reader; the real OCR reader is loaded when omitted.
+        clock: The clock; the system clock when omitted.
 
     Raises:
         StorageConfigError: A database or blob URL cannot be used.
@@ -103,7 +106,7 @@ def build_services(settings: Settings, *, reader: PageReader | None = None) -> S
         access_key=_secret(settings.s3_access_key),
         secret_key=_secret(settings.s3_secret_key),
     )
-    clock = SystemClock()
+    clock = clock or SystemClock()
     limits = settings.upload_limits()
     analysis = AnalysisService(
         uow_factory, blobs=blobs, assess=assess_quality, limits=limits, reader=reader
@@ -130,7 +133,9 @@ def build_services(settings: Settings, *, reader: PageReader | None = None) -> S
         reader=reader,
         handlers=handlers,
         dispatcher=dispatcher,
-        filings=FilingService(uow_factory, clock=clock),
+        filings=FilingService(
+            uow_factory, clock=clock, book=book, reader_version=lambda: reader.version
+        ),
         submission=SubmissionService(
             uow_factory,
             blobs=blobs,

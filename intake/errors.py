@@ -6,6 +6,7 @@
     │   ├── InvalidPhoneError
     │   └── InvalidRegionCodeError
     ├── InvalidFilingError            a filing request that breaks a rule
+    │   └── FilingNotRequiredError    treatment there needs no filing (filing-free zone)
     ├── FilingNotFoundError           no such filing, or not visible to the caller
     ├── DocumentNotFoundError
     ├── InvalidTransitionError        the filing's status does not allow the action
@@ -52,6 +53,14 @@ class InvalidFilingError(IntakeError):
         super().__init__(reason)
         self.reason = reason
         self.field = field
+
+
+class FilingNotRequiredError(InvalidFilingError):
+    """The insured region's pack names a filing-free zone covering the treatment region."""
+
+    def __init__(self, *, zone: str) -> None:
+        super().__init__(f"no filing is needed for treatment in {zone}", field="treatment_region")
+        self.zone = zone
 
 
 class FilingNotFoundError(IntakeError):

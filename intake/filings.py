@@ -20,6 +20,7 @@ from intake.domain import (
     Applicant,
     Contact,
     Document,
+    DocumentId,
     Filing,
     FilingId,
     FilingStatus,
@@ -31,6 +32,7 @@ from intake.domain import (
 )
 from intake.errors import (
     FilingNotFoundError,
+    FilingNotRequiredError,
     InvalidApplicantError,
     InvalidFilingError,
     InvalidIdNumberError,
@@ -38,6 +40,8 @@ from intake.errors import (
 )
 from intake.identity import normalise_id_number, normalise_phone, validate_region_code
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ocr.domain import PageReading
+from verifiers import PolicyBook, find_filing_free_zone
 
 __all__ = [
     "COMMITMENT_TYPES",
@@ -100,6 +104,8 @@ class FilingDetails:
     filing: Filing
     documents: list[Document]
     verification: VerificationRecord | None
+    readings: dict[DocumentId, list[PageReading]]
+    """Each analysed document's page readings (from the reading cache)."""
 
 
 def visible_filing_or_raise(uow: UnitOfWork, principal: Principal, filing_id: FilingId) -> Filing:
@@ -130,10 +136,14 @@ class FilingService:
         uow_factory: UnitOfWorkFactory,
         *,
         clock: Clock,
+        book: PolicyBook | None = None,
+        reader_version: Callable[[], str] | None = None,
         new_id: Callable[[], uuid.UUID] = uuid.uuid4,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._book = book
+        self._reader_version = reader_version
         self._new_id = new_id
 
     def create(self, principal: Principal, request: NewFiling) -> Filing:
@@ -152,6 +162,8 @@ class FilingService:
             InvalidFilingError: The request breaks a filing rule (unknown type or
                 scheme, same insured and treatment region, commitment not allowed,
                 a proxy filing for themselves).
+            FilingNotRequiredError: The treatment region lies in a filing-free
+                zone of the insured region's pack.
         """
         today = self._clock.today()
         filing_type = _enum(FilingType, request.filing_type, field="filing_type")
@@ -175,6 +187,7 @@ class FilingService:
             evoucher_verified=request.evoucher_verified,
         )
         _check_rules(filing)
+        self._check_filing_needed(filing)
         with self._uow_factory() as uow:
             uow.filings.add(filing)
             uow.commit()
@@ -201,11 +214,58 @@ class FilingService:
         """
         with self._uow_factory() as uow:
             filing = visible_filing_or_raise(uow, principal, filing_id)
+            documents = uow.documents.list_for_filing(filing_id)
             return FilingDetails(
                 filing=filing,
-                documents=uow.documents.list_for_filing(filing_id),
+                documents=documents,
                 verification=uow.verifications.latest(filing_id),
+                readings=self._readings(uow, documents),
             )
+
+    def readings_of(self, document: Document) -> list[PageReading]:
+        """The cached page readings of one document (empty until it is read)."""
+        with self._uow_factory() as uow:
+            return self._readings(uow, [document]).get(document.id, [])
+
+    def verifications(self, principal: Principal, filing_id: FilingId) -> list[VerificationRecord]:
+        """Every verification run of a filing the caller may see, oldest first.
+
+        Raises:
+            FilingNotFoundError: No such filing, or the caller may not see it.
+        """
+        with self._uow_factory() as uow:
+            visible_filing_or_raise(uow, principal, filing_id)
+            return uow.verifications.list_for_filing(filing_id)
+
+    def filing_free_zone(self, insured_region: str, treatment_region: str) -> str | None:
+        """The name of the filing-free zone covering this pair of regions, if any.
+
+        Raises:
+            InvalidRegionCodeError: A region code is malformed.
+        """
+        insured = validate_region_code(insured_region, field="insured_region")
+        treatment = validate_region_code(treatment_region, field="treatment_region")
+        if self._book is None:
+            return None
+        zone = find_filing_free_zone(insured, treatment, self._book.for_region(insured))
+        return zone.name if zone else None
+
+    def _check_filing_needed(self, filing: Filing) -> None:
+        zone = self.filing_free_zone(filing.insured_region, filing.treatment_region)
+        if zone is not None:
+            raise FilingNotRequiredError(zone=zone)
+
+    def _readings(
+        self, uow: UnitOfWork, documents: list[Document]
+    ) -> dict[DocumentId, list[PageReading]]:
+        if self._reader_version is None:
+            return {}
+        version = self._reader_version()
+        found: dict[DocumentId, list[PageReading]] = {}
+        for document in documents:
+            pages = [uow.readings.get(p.image_sha256, version) for p in document.pages]
+            found[document.id] = [stored.reading for stored in pages if stored is not None]
+        return found
 
     def list(
         self,

@@ -193,4 +193,5 @@ async def get_document(
         FilingId(filing_id),
         DocumentId(document_id),
     )
-    return DocumentOut.of(document)
+    readings = await run_in_threadpool(services.filings.readings_of, document)
+    return DocumentOut.of(document, readings)

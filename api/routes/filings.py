@@ -10,10 +10,19 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PrincipalDep, ServicesDep
 from api.errors import problem_responses
-from api.schemas import FilingCreate, FilingOut, FilingPageOut, FilingSummaryOut, SubmittedOut
+from api.schemas import (
+    CancelledOut,
+    FilingCreate,
+    FilingOut,
+    FilingPageOut,
+    FilingSummaryOut,
+    SubmittedOut,
+    VerdictOut,
+)
 from intake.domain import FilingId, FilingStatus
 from intake.errors import (
     FilingNotFoundError,
+    FilingNotRequiredError,
     InvalidApplicantError,
     InvalidFilingError,
     InvalidIdNumberError,
@@ -34,12 +43,17 @@ router = APIRouter(prefix="/v1/filings", tags=["filings"])
         InvalidRegionCodeError,
         InvalidApplicantError,
         InvalidFilingError,
+        FilingNotRequiredError,
     ),
 )
 async def create_filing(
     body: FilingCreate, principal: PrincipalDep, services: ServicesDep
 ) -> FilingOut:
-    """Create a draft filing owned by the calling key."""
+    """Create a draft filing owned by the calling key.
+
+    Treatment inside a filing-free zone of the insured region's pack (Wujiang
+    insured treated in Shanghai, say) is refused with `filing.not_required`.
+    """
     filing = await run_in_threadpool(services.filings.create, principal, body.to_request())
     return FilingOut.of_details(filing, [], None)
 
@@ -70,7 +84,9 @@ async def list_filings(
 async def get_filing(filing_id: UUID, principal: PrincipalDep, services: ServicesDep) -> FilingOut:
     """A filing with its documents and its latest verdict (null until verified)."""
     details = await run_in_threadpool(services.filings.get_or_raise, principal, FilingId(filing_id))
-    return FilingOut.of_details(details.filing, details.documents, details.verification)
+    return FilingOut.of_details(
+        details.filing, details.documents, details.verification, details.readings
+    )
 
 
 @router.post(
@@ -84,3 +100,28 @@ async def submit_filing(
     """Submit a draft (or a filing that needed materials); it needs at least one document."""
     filing = await run_in_threadpool(services.submission.submit, principal, FilingId(filing_id))
     return SubmittedOut(id=filing.id, status=filing.status, submitted_at=filing.submitted_at)
+
+
+@router.post(
+    "/{filing_id}/cancel",
+    responses=problem_responses(FilingNotFoundError, InvalidTransitionError),
+)
+async def cancel_filing(
+    filing_id: UUID, principal: PrincipalDep, services: ServicesDep
+) -> CancelledOut:
+    """Cancel a filing. Drafts and temporary filings may be cancelled at any time; an
+    approved long-term filing only after the pack's lock (6 months), else `409` with the reason.
+    """
+    outcome = await run_in_threadpool(services.verification.cancel, principal, FilingId(filing_id))
+    return CancelledOut(id=outcome.filing.id, status=outcome.filing.status, reason=outcome.reason)
+
+
+@router.get("/{filing_id}/verifications", responses=problem_responses(FilingNotFoundError))
+async def list_verifications(
+    filing_id: UUID, principal: PrincipalDep, services: ServicesDep
+) -> list[VerdictOut]:
+    """Every verification run of the filing, oldest first; none is ever overwritten."""
+    records = await run_in_threadpool(
+        services.filings.verifications, principal, FilingId(filing_id)
+    )
+    return [VerdictOut.of(r) for r in records]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from api.app import create_app
 from api.settings import Settings
 from storage.sql.migrate import upgrade_database
 from tests.factories import filing_payload
-from tests.fakes import FakeReader
+from tests.fakes import FakeClock, FakeReader
 
 KEYS = {"a": "key-app-a", "b": "key-app-b", "reviewer": "key-reviewer"}
 MAX_UPLOAD_BYTES = 3_000_000
@@ -32,6 +33,7 @@ class Api:
     client: httpx.AsyncClient
     app: FastAPI
     settings: Settings
+    clock: FakeClock
 
     async def create_filing(self, who: str = "a", **overrides: Any) -> str:
         response = await self.client.post(
@@ -98,8 +100,9 @@ def api_settings(data_dir: Path, **overrides: Any) -> Settings:
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
     settings = api_settings(tmp_path / "data")
     upgrade_database(settings.database_url_resolved)
-    app = create_app(settings, reader=FakeReader())
+    clock = FakeClock(datetime.now(UTC))
+    app = create_app(settings, reader=FakeReader(), clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, app=app, settings=settings)
+            yield Api(client=client, app=app, settings=settings, clock=clock)

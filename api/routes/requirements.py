@@ -1,0 +1,34 @@
+"""``/v1/filing-requirement``: whether treatment in a region needs a filing at all."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import PrincipalDep, ServicesDep
+from api.errors import problem_responses
+from api.schemas import FilingRequirementOut
+from intake.errors import InvalidRegionCodeError
+
+router = APIRouter(prefix="/v1", tags=["filings"])
+
+
+@router.get("/filing-requirement", responses=problem_responses(InvalidRegionCodeError))
+async def filing_requirement(
+    principal: PrincipalDep,
+    services: ServicesDep,
+    insured: Annotated[str, Query(description="Insured region code", examples=["320509"])],
+    treatment: Annotated[str, Query(description="Treatment region code", examples=["310118"])],
+) -> FilingRequirementOut:
+    """Ask before filing: treatment inside a filing-free zone (Wujiang insured treated in
+    Shanghai, Qingpu or Jiashan) needs no filing at all."""
+    zone = await run_in_threadpool(services.filings.filing_free_zone, insured, treatment)
+    return FilingRequirementOut(
+        insured_region=insured,
+        treatment_region=treatment,
+        required=zone is None,
+        zone=zone,
+        message=f"属于{zone}，无需办理异地就医备案" if zone else "需要办理异地就医备案",
+    )

@@ -1,0 +1,342 @@
+"""The verification pipeline over fakes: scenarios in, statuses and stored runs out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from intake.domain import (
+    Applicant,
+    Document,
+    DocumentId,
+    DocumentStatus,
+    Filing,
+    FilingId,
+    FilingStatus,
+    FilingType,
+    Page,
+    Principal,
+    Role,
+    Scheme,
+    StoredReading,
+)
+from intake.errors import InvalidTransitionError
+from intake.verification import VerificationService, filing_facts
+from ocr.domain import PageReading
+from samples.filings import Scenario, ground_truth_evidence, make_scenario
+from tests.factories import make_document, make_filing
+from tests.fakes import FakeClock, FakeDatabase
+from verifiers import PolicyBook, load_packs
+
+ENGINE = "engine-1"
+
+
+@pytest.fixture(scope="module")
+def book() -> PolicyBook:
+    return load_packs()
+
+
+def _clock_on(day: date) -> FakeClock:
+    # 10:00 in China on that day.
+    return FakeClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
+
+
+def _service(database: FakeDatabase, book: PolicyBook, clock: FakeClock) -> VerificationService:
+    return VerificationService(
+        database.uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE
+    )
+
+
+def _store_scenario(database: FakeDatabase, scenario: Scenario, *, owner: str = "app") -> Filing:
+    """Store a submitted filing with one analysed document per scenario document."""
+    facts = scenario.facts
+    filing = make_filing(
+        owner=owner,
+        applicant=Applicant(
+            name=facts.applicant_name, id_number=facts.applicant_id_number, phone="13812345678"
+        ),
+        filing_type=FilingType(facts.filing_type),
+        insured_region=facts.insured_region,
+        treatment_region=facts.treatment_region,
+        scheme=Scheme(facts.scheme),
+        start_date=facts.start_date,
+        filed_on=facts.filed_on,
+        commitment=facts.commitment,
+        evoucher_verified=facts.evoucher_verified,
+        status=FilingStatus.SUBMITTED,
+    )
+    with database.uow_factory() as uow:
+        uow.filings.add(filing)
+        for item in ground_truth_evidence(scenario):
+            page = Page(
+                number=1,
+                image_sha256=item.image_sha256,
+                width=1600,
+                height=1200,
+                quality=item.quality,
+                phash=item.phash,
+            )
+            uow.documents.add(
+                make_document(
+                    filing,
+                    id=DocumentId(uuid.uuid4()),
+                    sha256=uuid.uuid4().hex * 2,
+                    status=DocumentStatus.ANALYSED,
+                    pages=[page],
+                    kind=item.reading.kind,
+                )
+            )
+            reading = PageReading(
+                page=1,
+                documents=(item.reading,),
+                quality=item.quality,
+                engine="t",
+                engine_version=ENGINE,
+            )
+            uow.readings.put(
+                StoredReading(
+                    image_sha256=item.image_sha256, engine_version=ENGINE, reading=reading
+                )
+            )
+        uow.commit()
+    return filing
+
+
+def _status(database: FakeDatabase, filing_id: FilingId) -> FilingStatus:
+    with database.uow_factory() as uow:
+        filing = uow.filings.get(filing_id)
+    assert filing is not None
+    return filing.status
+
+
+class TestVerifyFiling:
+    @pytest.mark.parametrize("pack", ["national", "jiangsu-yangzhou", "hebei-xingtai"])
+    def test_clean_filing_is_approved_with_validity(self, book: PolicyBook, pack: str) -> None:
+        scenario = make_scenario(pack=pack, seed=3, filing_type="referral", book=book)
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        record = _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(
+            filing.id
+        )
+        assert record is not None
+        assert record.decision == "approve"
+        assert record.engine_version == ENGINE
+        with database.uow_factory() as uow:
+            stored = uow.filings.get(filing.id)
+        assert stored is not None
+        assert stored.status is FilingStatus.APPROVED
+        assert stored.valid_from == scenario.facts.start_date
+        assert stored.valid_until is not None
+        assert stored.valid_until > stored.valid_from
+
+    def test_missing_material_asks_for_it(self, book: PolicyBook) -> None:
+        scenario = make_scenario(
+            pack="jiangsu-yangzhou",
+            seed=5,
+            filing_type="stationed_worker",
+            defect="missing_material",
+            book=book,
+        )
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        record = _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(
+            filing.id
+        )
+        assert record is not None
+        assert record.decision == "needs_materials"
+        assert [m["group"] for m in record.verdict["missing"]] == list(scenario.expected_missing)
+        assert _status(database, filing.id) is FilingStatus.NEEDS_MATERIALS
+
+    @pytest.mark.parametrize("defect", ["wrong_name", "expired_permit", "dispatch_no_seal"])
+    def test_defect_goes_to_review_and_grants_nothing(self, book: PolicyBook, defect: str) -> None:
+        scenario = make_scenario(pack="national", seed=9, defect=defect, book=book)
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(filing.id)
+        with database.uow_factory() as uow:
+            stored = uow.filings.get(filing.id)
+        assert stored is not None
+        assert stored.status is FilingStatus.NEEDS_REVIEW
+        assert stored.valid_until is None
+
+    def test_commitment_without_proof_is_provisional_for_fifteen_days(
+        self, book: PolicyBook
+    ) -> None:
+        scenario = make_scenario(
+            pack="jiangsu-suzhou-wujiang",
+            seed=4,
+            filing_type="long_term_resident",
+            proof="commitment",
+            book=book,
+        )
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(filing.id)
+        with database.uow_factory() as uow:
+            stored = uow.filings.get(filing.id)
+        assert stored is not None
+        assert stored.status is FilingStatus.PROVISIONAL
+        assert stored.valid_until == scenario.facts.start_date + timedelta(days=15)
+
+    def test_waits_while_a_document_is_being_read(self, book: PolicyBook) -> None:
+        scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        with database.uow_factory() as uow:
+            uow.documents.add(make_document(filing, sha256="c" * 64))
+            uow.commit()
+        service = _service(database, book, _clock_on(scenario.facts.filed_on))
+        assert service.verify_filing(filing.id) is None
+        assert _status(database, filing.id) is FilingStatus.SUBMITTED
+
+    def test_every_run_is_kept(self, book: PolicyBook) -> None:
+        scenario = make_scenario(
+            pack="national",
+            seed=5,
+            filing_type="stationed_worker",
+            defect="missing_material",
+            book=book,
+        )
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario)
+        service = _service(database, book, _clock_on(scenario.facts.filed_on))
+        first = service.verify_filing(filing.id)
+        with database.uow_factory() as uow:
+            again = uow.filings.get(filing.id)
+            assert again is not None
+            again.status = FilingStatus.SUBMITTED
+            uow.filings.update(again)
+            uow.commit()
+        second = service.verify_filing(filing.id)
+        with database.uow_factory() as uow:
+            runs = uow.verifications.list_for_filing(filing.id)
+        assert first is not None
+        assert second is not None
+        assert [r.id for r in runs] == [first.id, second.id]
+
+    def test_same_photo_in_another_applicants_filing_is_not_approved(
+        self, book: PolicyBook
+    ) -> None:
+        database = FakeDatabase()
+        scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
+        first = _store_scenario(database, scenario)
+        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(first.id)
+        assert _status(database, first.id) is FilingStatus.APPROVED
+        # The same pages again, filed for somebody else.
+        other = make_scenario(pack="national", seed=4, filing_type="referral", book=book)
+        copied = _store_scenario(database, scenario)
+        with database.uow_factory() as uow:
+            stolen = uow.filings.get(copied.id)
+            assert stolen is not None
+            stolen.applicant = Applicant(
+                name=other.facts.applicant_name,
+                id_number=other.facts.applicant_id_number,
+                phone="13812345678",
+            )
+            uow.filings.update(stolen)
+            uow.commit()
+        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(copied.id)
+        assert _status(database, copied.id) is FilingStatus.NEEDS_REVIEW
+
+
+class TestFacts:
+    def test_other_active_long_term_filings_and_lapsed_commitments_are_counted(self) -> None:
+        filing = make_filing()
+        elsewhere = make_filing(
+            applicant=filing.applicant, status=FilingStatus.APPROVED, treatment_region="330100"
+        )
+        lapsed = make_filing(
+            applicant=filing.applicant, status=FilingStatus.EXPIRED, commitment=True
+        )
+        temporary = make_filing(
+            applicant=filing.applicant,
+            status=FilingStatus.APPROVED,
+            filing_type=FilingType.REFERRAL,
+            treatment_region="110000",
+        )
+        facts = filing_facts(filing, others=[filing, elsewhere, lapsed, temporary])
+        assert facts.other_long_term_regions == ("330100",)
+        assert facts.used_commitment_before
+
+
+class TestExpiry:
+    def test_expires_filings_after_their_last_valid_day(self, book: PolicyBook) -> None:
+        database = FakeDatabase()
+        clock = _clock_on(date(2025, 6, 1))
+        lapsed = make_filing(status=FilingStatus.PROVISIONAL, valid_until=date(2025, 5, 31))
+        last_day = make_filing(status=FilingStatus.APPROVED, valid_until=date(2025, 6, 1))
+        rejected = make_filing(status=FilingStatus.REJECTED, valid_until=date(2025, 1, 1))
+        with database.uow_factory() as uow:
+            for filing in (lapsed, last_day, rejected):
+                uow.filings.add(filing)
+            uow.commit()
+        assert _service(database, book, clock).expire_filings() == [lapsed.id]
+        assert _status(database, lapsed.id) is FilingStatus.EXPIRED
+        assert _status(database, last_day.id) is FilingStatus.APPROVED
+        assert _status(database, rejected.id) is FilingStatus.REJECTED
+
+
+class TestCancel:
+    owner = Principal(role=Role.APP, key_id="app")
+
+    def _stored(self, database: FakeDatabase, filing: Filing) -> Filing:
+        with database.uow_factory() as uow:
+            uow.filings.add(filing)
+            uow.commit()
+        return filing
+
+    def test_temporary_filing_may_be_cancelled_at_once(self, book: PolicyBook) -> None:
+        database = FakeDatabase()
+        filing = self._stored(
+            database,
+            make_filing(
+                owner="app",
+                filing_type=FilingType.REFERRAL,
+                status=FilingStatus.APPROVED,
+                valid_from=date(2025, 3, 10),
+            ),
+        )
+        outcome = _service(database, book, _clock_on(date(2025, 3, 11))).cancel(
+            self.owner, filing.id
+        )
+        assert outcome.filing.status is FilingStatus.CANCELLED
+        assert _status(database, filing.id) is FilingStatus.CANCELLED
+
+    def test_long_term_filing_is_locked_for_six_months(self, book: PolicyBook) -> None:
+        database = FakeDatabase()
+        filing = self._stored(
+            database,
+            make_filing(
+                owner="app",
+                status=FilingStatus.APPROVED,
+                valid_from=date(2025, 3, 10),
+                valid_until=date(2026, 3, 9),
+            ),
+        )
+        service = _service(database, book, _clock_on(date(2025, 5, 1)))
+        with pytest.raises(InvalidTransitionError) as raised:
+            service.cancel(self.owner, filing.id)
+        assert "6个月" in raised.value.reason
+        assert _status(database, filing.id) is FilingStatus.APPROVED
+        later = _service(database, book, _clock_on(date(2025, 9, 10)))
+        assert later.cancel(self.owner, filing.id).filing.status is FilingStatus.CANCELLED
+
+    def test_rejected_filing_cannot_be_cancelled(self, book: PolicyBook) -> None:
+        database = FakeDatabase()
+        filing = self._stored(database, make_filing(owner="app", status=FilingStatus.REJECTED))
+        with pytest.raises(InvalidTransitionError):
+            _service(database, book, _clock_on(date(2025, 3, 11))).cancel(self.owner, filing.id)
+
+
+def test_documents_listed_for_unknown_ids_are_ignored() -> None:
+    # A document row without pages reads as no evidence, not as an error.
+    database = FakeDatabase()
+    filing = make_filing()
+    document: Document = make_document(filing, pages=[], status=DocumentStatus.ANALYSED)
+    service = VerificationService(
+        database.uow_factory, book=load_packs(), clock=FakeClock(), engine_version=lambda: ENGINE
+    )
+    with database.uow_factory() as uow:
+        assert service.evidence(uow, [document]) == []
