@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.cpu import BoundedCpuPool
 from api.deps import key_digest
 from api.errors import install_error_handlers
+from api.logs import configure_logging
 from api.metrics import Metrics
 from api.routes import documents, filings, health, requirements
 from api.settings import Settings
@@ -38,6 +39,7 @@ def create_app(
         ValueError: ``INTAKE_API_KEYS`` is malformed.
     """
     settings = settings or Settings()
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     principals = {key_digest(key): p for key, p in settings.principals().items()}
 
     @asynccontextmanager

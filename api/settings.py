@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     """Threads of the in-process task pool (``local://`` queue)."""
     cpu_workers: int = Field(default=2, gt=0)
     """Threads decoding and checking uploads inside the request."""
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    """``json`` for log collectors: one JSON object per event on stderr."""
     ocr_threads: int = Field(default=2, gt=0)
     """ONNX Runtime threads of the OCR engine (one engine per process)."""
     policy_dir: Path | None = None
