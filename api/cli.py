@@ -13,6 +13,7 @@ import uvicorn
 
 from api.app import create_app
 from api.commands import bench, policy, reading, verification
+from api.commands.output import log_to_stderr
 from api.settings import Settings
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
 from api.wiring import build_services
@@ -103,6 +104,7 @@ def gc(
 @app.command()
 def expire() -> None:
     """Expire approved and provisional filings whose validity has ended (run daily)."""
+    log_to_stderr()
     services = build_services(Settings())
     try:
         expired = services.verification.expire_filings()

@@ -26,40 +26,27 @@ from intake.analysis import UploadLimits
 from intake.identity import mask_id_number
 from intake.ports import PageReader
 from ocr.cli import document_records
-from ocr.domain import DocumentKind, PageReading
+from ocr.domain import DocumentKind
 from ocr.evaluation import evaluate_corpus
-from ocr.images import SNIFF_BYTES, decode_image, load_pages, sniff_file_type
+from ocr.images import SNIFF_BYTES, PageImage, decode_image, load_pages, sniff_file_type
 
-__all__ = ["evaluate", "read", "read_pages", "samples"]
+__all__ = ["evaluate", "read", "samples"]
 
 _TABLE_HEADER = (
     f"{'file':<28} {'page':>4} {'#':>2} {'kind':<22} {'conf':>5}  {'quality':<14} fields"
 )
 
 
-def read_pages(reader: PageReader, data: bytes, *, limits: UploadLimits) -> list[PageReading]:
-    """Read every page of an image or PDF, as ``ocr.reader.Reader.read_file`` does.
-
-    Written against the ``PageReader`` port so any reader (a fake in tests) will do.
-
-    Args:
-        reader: The page reader.
-        data: The file's bytes.
-        limits: The pixel and page limits of uploads.
-
-    Returns:
-        One reading per page.
+def _load_pages(data: bytes, *, limits: UploadLimits) -> list[PageImage]:
+    """Decode an image or PDF into pages, as ``ocr.reader.Reader.read_file`` does.
 
     Raises:
         FileError: The file is not a readable image or PDF, or breaks a limit.
     """
     file_type = sniff_file_type(data[:SNIFF_BYTES])
-    pages = load_pages(
+    return load_pages(
         data, file_type=file_type, max_pixels=limits.max_pixels, max_pages=limits.max_pages
     )
-    return [
-        reader.read_page(page.image, page=page.number, text_layer=page.text_layer) for page in pages
-    ]
 
 
 def read(
@@ -82,10 +69,7 @@ def read(
         typer.echo(_TABLE_HEADER)
     for path in files:
         try:
-            data = read_upload(path, limits=limits)
-            # The models load once, and only when there is a file worth reading.
-            reader = reader or build_reader(settings)
-            readings = read_pages(reader, data, limits=limits)
+            pages = _load_pages(read_upload(path, limits=limits), limits=limits)
         except FILE_ERRORS as error:
             failed = True
             record = file_error_record(str(path), error)
@@ -94,6 +78,12 @@ def read(
             else:
                 typer.echo(f"{path!s:<28} error {record['error']['code']}: {error}")
             continue
+        # The models load once, and only when there is a page worth reading.
+        reader = reader or build_reader(settings)
+        readings = [
+            reader.read_page(page.image, page=page.number, text_layer=page.text_layer)
+            for page in pages
+        ]
         for record in document_records(str(path), readings):
             if as_json:
                 print_json(record)
