@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import runpy
 from pathlib import Path
 from typing import Annotated, Final
@@ -32,14 +31,10 @@ def bench_read(
 ) -> None:
     """Reading speed and accuracy of our reader against the bare OCR engine."""
     log_to_stderr()
-    # Imported by name: the benchmark belongs to the OCR package and loads its own engines.
-    try:
-        benchmark = importlib.import_module("ocr.benchmark")
-    except ModuleNotFoundError as error:
-        if error.name != "ocr.benchmark":
-            raise
-        exit_with("the reading benchmark (ocr.benchmark) is not installed", code=EXIT_USAGE)
-    report = benchmark.benchmark_reading(directory, limit=limit, workers=workers or [1, 2])
+    # Imported here: the benchmark starts its own engine processes; no other command needs it.
+    from ocr.benchmark import benchmark_reading
+
+    report = benchmark_reading(directory, limit=limit, workers=workers or [1, 2])
     print_json(report)
 
 

@@ -162,6 +162,7 @@ def samples(
     # The generator pulls in fonts and renderers; only this command needs them.
     from samples.generate import generate_corpus
 
+    log_to_stderr()
     if difficulty not in ("easy", "normal", "hard"):
         raise typer.BadParameter("must be easy, normal or hard", param_hint="--difficulty")
     paths = generate_corpus(out_dir, count=count, seed=seed, kinds=kind, difficulty=difficulty)

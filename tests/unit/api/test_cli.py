@@ -380,7 +380,7 @@ class TestSamples:
         truth = json.loads((out / "0001.json").read_text("utf-8"))
         assert truth["image"] == "0001.jpg"
         assert {d["kind"] for d in truth["documents"]} == {"id_card_back"}
-        assert "2 samples written" in result.stdout
+        assert result.stdout == f"2 samples written to {out}\n"
 
     def test_rejects_an_unknown_kind(self, tmp_path: Path) -> None:
         result = runner.invoke(app, ["samples", str(tmp_path), "--kind", "passport"])
@@ -399,6 +399,26 @@ class TestEval:
         assert fake_reader.calls == 2
         # The fake reads every page as unknown, which is right for this corpus.
         assert report["unknown_recall"] == 1.0
+
+
+class TestBench:
+    def test_upload_without_a_server_exits_1_with_a_message(self) -> None:
+        args = ["bench", "upload", "--url", "http://127.0.0.1:9", "--count", "1"]
+        result = runner.invoke(app, [*args, "--width", "64", "--height", "64"])
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: http://127.0.0.1:9")
+        assert "Traceback" not in result.output
+
+    @pytest.mark.slow
+    def test_read_compares_our_reader_with_the_bare_engine(self, tmp_path: Path) -> None:
+        corpus = tmp_path / "corpus"
+        runner.invoke(app, ["samples", str(corpus), "--count", "1", "--kind", "id_card_back"])
+        result = runner.invoke(app, ["bench", "read", str(corpus), "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        (report,) = json_lines(result.stdout)
+        assert report["pages"] == 1
+        assert set(report["runs"]) == {"1"}
+        assert {"ours", "bare"} <= set(report["runs"]["1"])
 
 
 class TestExpire:
