@@ -18,10 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
-from ocr.classify import compact
 from ocr.engines.rapid import BareRapidOcr, RapidOcrEngine
 from ocr.evaluation import character_errors, corpus_pages, ordered_text
 from ocr.images import decode_image
+from ocr.layout import compact
 from ocr.reader import Reader
 
 __all__ = ["benchmark_reading"]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from ocr.domain import DocumentKind, KindScore
+from ocr.fields.values import find_id_numbers
+from ocr.layout import compact
 
 __all__ = ["Classification", "classify_text", "compact"]
 
@@ -180,13 +182,15 @@ _FOREIGN_CUES: Final = (
 _CARD_KINDS: Final = frozenset(
     {K.ID_CARD_FRONT, K.ID_CARD_BACK, K.SOCIAL_SECURITY_CARD, K.RESIDENCE_PERMIT}
 )
+_ID_KINDS: Final = frozenset(
+    {K.ID_CARD_FRONT, K.SOCIAL_SECURITY_CARD, K.RESIDENCE_PERMIT, K.HUKOU_PERSON}
+)
 _CARD_ASPECT: Final = 85.6 / 54.0
 _SEALED_KINDS: Final = frozenset(
     {K.HUKOU_FRONT, K.HUKOU_PERSON, K.DISPATCH_LETTER, K.REFERRAL_FORM, K.PROPERTY_CERTIFICATE}
 )
 _UNKNOWN_SCORE: Final = 3.0
 _TEMPERATURE: Final = 1.2
-_FOLD: Final = str.maketrans({"：": ":", "（": "(", "）": ")", " ": "", "\u3000": ""})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,11 +201,6 @@ class Classification:
     confidence: float
     runners_up: tuple[KindScore, ...]
     cues: tuple[str, ...]
-
-
-def compact(text: str) -> str:
-    """Fold full-width punctuation and drop spaces, for cue and label matching."""
-    return text.translate(_FOLD)
 
 
 def classify_text(
@@ -225,6 +224,11 @@ def classify_text(
         hits = [(cue, weight) for cue, weight in cues if cue in joined]
         scores[kind] = sum(weight for _, weight in hits)
         found[kind] = [f"text:{cue}" for cue, weight in hits if weight > 0]
+    if find_id_numbers(joined) and find_id_numbers(joined)[0][1]:
+        for kind in _ID_KINDS:
+            # The card front often survives with little else legible (photocopies).
+            scores[kind] += 2.5 if kind is K.ID_CARD_FRONT else 1.5
+            found[kind].append("text:valid ID number")
     _layout_cues(scores, found, aspect=aspect, seal_count=seal_count)
     foreign = [(cue, weight) for cue, weight in _FOREIGN_CUES if cue in joined]
     scores[K.UNKNOWN] = _UNKNOWN_SCORE + sum(weight for _, weight in foreign)

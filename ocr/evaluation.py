@@ -23,10 +23,9 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from ocr.classify import compact
 from ocr.domain import DocumentReading, PageReading
 from ocr.fields.labels import reading_order
-from ocr.layout import PageLine
+from ocr.layout import PageLine, compact
 
 __all__ = [
     "DATE_FIELDS",

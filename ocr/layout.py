@@ -11,10 +11,18 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
-__all__ = ["PageLine", "Region", "bounds_of", "split_regions", "upright_lines"]
+__all__ = ["PageLine", "Region", "bounds_of", "compact", "split_regions", "upright_lines"]
 
 PixelBox = tuple[float, float, float, float]
+
+_FOLD: Final = str.maketrans({"：": ":", "（": "(", "）": ")", " ": "", "\u3000": ""})
+
+
+def compact(text: str) -> str:
+    """Fold full-width punctuation and drop spaces, for cue and label matching."""
+    return text.translate(_FOLD)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -35,7 +35,7 @@ __all__ = ["READER_VERSION", "Reader"]
 
 READER_VERSION: Final = "reader-1"
 _MIN_TEXT_LAYER: Final = 20
-_SEED_CONFIDENCE: Final = 0.7
+_SEED_CONFIDENCE: Final = 0.5
 
 _log = structlog.get_logger(__name__)
 Image = npt.NDArray[np.uint8]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ocr.classify import compact
 from ocr.domain import DocumentKind, Field, FieldName
 from ocr.fields.labels import find_value, following_lines, reading_order
 from ocr.fields.values import clean_name, find_dates, find_id_numbers, normalise_date
-from ocr.layout import PageLine
+from ocr.layout import PageLine, compact
 
 __all__ = ["extract_fields"]
 
@@ -71,14 +71,29 @@ def extract_fields(
 
 def _id_number(page: _Page, labels: Sequence[str] = ()) -> Field | None:
     hit = find_value(page.lines, labels) if labels else None
-    sources: list[PageLine] = [hit.line] if hit else []
-    sources += reading_order(page.lines)
+    ordered = reading_order(page.lines)
+    sources: list[PageLine] = ([hit.line] if hit else []) + ordered
+    fallback: Field | None = None
     for line in sources:
         candidates = find_id_numbers(line.text)
-        if candidates:
-            number, valid = candidates[0]
-            return page.field(number, line, factor=1.0 if valid else _INVALID_ID_FACTOR)
-    return None
+        if candidates and candidates[0][1]:
+            return page.field(candidates[0][0], line)
+        if candidates and fallback is None:
+            fallback = page.field(candidates[0][0], line, factor=_INVALID_ID_FACTOR)
+    # A number wrapped over two lines of running text.
+    for first, second in itertools.pairwise(ordered):
+        candidates = find_id_numbers(compact(first.text) + compact(second.text))
+        if candidates and candidates[0][1]:
+            return page.field(candidates[0][0], first, factor=0.9)
+    return fallback
+
+
+def _city(text: str) -> str:
+    """The city in a place name: ``四川省成都市`` -> ``成都市``."""
+    match = re.search(r"(?:省|自治区)?([\u4e00-\u9fff]{2,8}?市)", text)
+    if not match:
+        return text
+    return re.sub(r"^.*?(?:省|自治区)", "", match.group(0))
 
 
 def _sex(text: str) -> str:
@@ -233,11 +248,14 @@ def _signing_organisation(page: _Page) -> Field | None:
     return None
 
 
-def _period(page: _Page) -> dict[FieldName, Field | None]:
+_DAY: Final = r"\d{4}年\d{1,2}月\d{1,2}日"
+
+
+def _period(page: _Page, labels: Sequence[str] = ()) -> dict[FieldName, Field | None]:
     text, ordered = _free_text(page)
-    match = re.search(r"自(.{6,14}?日?)(?:起)?至(.{6,14}?日|长期)", text)
+    match = re.search(rf"自({_DAY})起?.{{0,40}}?至({_DAY}|长期)", text)
     if not match or not ordered:
-        return {}
+        return _validity(page, labels) if labels else {}
     line = _line_with(ordered, match.group(0))
     start, end = normalise_date(match.group(1)), normalise_date(match.group(2))
     until = end or ("长期" if "长期" in match.group(2) else None)
@@ -245,6 +263,10 @@ def _period(page: _Page) -> dict[FieldName, Field | None]:
         F.VALID_FROM: page.field(start, line) if start else None,
         F.VALID_UNTIL: page.field(until, line) if until else None,
     }
+
+
+def _after(page: _Page, pattern: str) -> Field | None:
+    return _pattern_field(page, pattern)
 
 
 _PERSON: Final = (
@@ -262,9 +284,9 @@ def _dispatch(page: _Page) -> dict[FieldName, Field | None]:
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.EMPLOYER: _signing_organisation(page),
         F.DESTINATION: destination,
-        F.WORK_PLACE: page.text_field(["工作地址"]),
+        F.WORK_PLACE: _after(page, r"工作地址[:：]?(.+?)[。；;]"),
         F.DATE: _last_date(page),
-        **_period(page),
+        **_period(page, ["派驻期限", "外派期限"]),
     }
 
 
@@ -274,9 +296,9 @@ def _labor(page: _Page) -> dict[FieldName, Field | None]:
         or _signing_organisation(page),
         F.NAME: page.text_field(["乙方(劳动者)", "乙方", "姓名"], clean_name),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
-        F.WORK_PLACE: page.text_field(["工作地点"]),
-        F.DATE: _last_date(page),
-        **_period(page),
+        F.WORK_PLACE: page.text_field(["工作地点"]) or _after(page, r"在(.{2,30}?)从事"),
+        F.DATE: page.date_field(["签订日期"]) or _last_date(page),
+        **_period(page, ["合同期限"]),
     }
 
 
@@ -285,7 +307,9 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
         F.NAME: page.text_field(["患者姓名", "姓名"], clean_name),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "社会保障号码", "身份证号"]),
         F.HOSPITAL: _organisation(page, ["转出医院", "申请医院", "就诊医院", "医院名称"]),
-        F.DESTINATION: page.text_field(["转往医院", "转入医院", "拟转往医院", "转往地区"]),
+        F.SEX: page.text_field(["性别"], _sex),
+        F.DESTINATION: page.text_field(["转往地区"], _city)
+        or page.text_field(["转往医院", "转入医院", "拟转往医院"]),
         F.DIAGNOSIS: page.text_field(["临床诊断", "诊断"]),
         F.DATE: _last_date(page),
     }
@@ -294,7 +318,8 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
 def _commitment(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: _pattern_field(page, _PERSON) or page.text_field(["承诺人", "姓名"], clean_name),
-        F.ADDRESS: page.text_field(["居住地址", "现居住地址"]),
+        F.ADDRESS: _after(page, r"居住地址[:：]?(.+?)[。，,；]")
+        or page.text_field(["现居住地址", "居住地址"]),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.DATE: _last_date(page),
     }

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ocr.classify import compact
-from ocr.layout import PageLine
+from ocr.layout import PageLine, compact
 
 __all__ = ["KNOWN_LABELS", "LabelHit", "find_value", "following_lines", "reading_order"]
 
@@ -60,6 +59,10 @@ KNOWN_LABELS: Final = (
     "不动产单元号",
     "签注",
 )
+
+
+# A line with this many digits is an ID or card number, not the rest of an address.
+_MAX_CONTINUATION_DIGITS: Final = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,7 +118,7 @@ def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | N
 
 def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
     unit = label.height or 1.0
-    best: PageLine | None = None
+    candidates = []
     for line in lines:
         if line is label or line.box[0] < label.box[2] - unit * 0.5:
             continue
@@ -124,9 +127,13 @@ def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
             continue
         if line.box[0] - label.box[2] > unit * 12:
             continue
-        if best is None or line.box[0] < best.box[0]:
-            best = line
-    return best
+        candidates.append(line)
+    if not candidates:
+        return None
+    # The nearest column to the right; within it, the line closest to the label's row.
+    left = min(line.box[0] for line in candidates)
+    column = [line for line in candidates if line.box[0] - left < unit * 2]
+    return min(column, key=lambda line: abs(line.centre_y - label.centre_y))
 
 
 def _below(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
@@ -163,6 +170,8 @@ def following_lines(
             break
         text = compact(line.text)
         if any(text.startswith(label) for label in KNOWN_LABELS):
+            break
+        if sum(c.isdigit() for c in text) >= _MAX_CONTINUATION_DIGITS:
             break
         found.append(line)
         current = line
