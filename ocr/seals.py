@@ -31,6 +31,8 @@ _UNWRAP_RADIUS: Final = 160
 _MIN_REDNESS: Final = 20
 _MIN_RING: Final = 0.5
 _RING_INNER: Final = 0.78
+_CORE_RADIUS: Final = 0.55
+_MAX_CORE_FILL: Final = 0.45
 _MIN_RED: Final = 90
 
 Image = npt.NDArray[np.uint8]
@@ -54,7 +56,10 @@ def red_mask(image: Image) -> Image:
     channels = image.astype(np.int16)
     blue, green, red = channels[:, :, 0], channels[:, :, 1], channels[:, :, 2]
     redness = red - (green + blue) // 2
-    ink = (redness > _MIN_REDNESS) & (red > _MIN_RED) & (red - green > _MIN_REDNESS)
+    # Tinted paper (the household register's pink) raises redness everywhere:
+    # ink must stand out from the page's typical level.
+    level = max(_MIN_REDNESS, float(np.median(redness)) + _MIN_REDNESS)
+    ink = (redness > level) & (red > _MIN_RED) & (red - green > level)
     return np.where(ink, 255, 0).astype(np.uint8)
 
 
@@ -75,16 +80,35 @@ def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> l
     long_side = max(mask.shape)
     size = max(3, round(long_side * 0.02)) | 1
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # Every contour, nested ones included: a seal can sit inside a red page
+    # border or tinted frame that encloses everything else.
+    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    judged = [c for c in (_judge(ct, mask, long_side=long_side) for ct in contours) if c]
     found = []
-    for contour in contours:
-        candidate = _judge(contour, mask, long_side=long_side)
-        if candidate is None:
-            continue
+    for candidate in _outermost(judged):
         x0, y0, x1, y1 = (v / scale for v in candidate[0])
         text = read(unwrap_seal(image, (x0, y0, x1, y1))) if read else ""
         found.append(SealCandidate(box=(x0, y0, x1, y1), confidence=candidate[1], text=text))
     return sorted(found, key=lambda s: (s.box[2] - s.box[0]) * (s.box[3] - s.box[1]), reverse=True)
+
+
+def _outermost(
+    candidates: list[tuple[tuple[float, float, float, float], float]],
+) -> list[tuple[tuple[float, float, float, float], float]]:
+    """Drop candidates lying inside another one (a ring's inner edge)."""
+    kept = []
+    for box, confidence in candidates:
+        inside = any(
+            other != box
+            and other[0] <= box[0] + 2
+            and other[1] <= box[1] + 2
+            and other[2] >= box[2] - 2
+            and other[3] >= box[3] - 2
+            for other, _ in candidates
+        )
+        if not inside:
+            kept.append((box, confidence))
+    return kept
 
 
 def _judge(
@@ -103,8 +127,8 @@ def _judge(
     fill = float(np.count_nonzero(mask[y : y + h, x : x + w])) / float(w * h)
     if roundness < _MIN_ROUNDNESS or not _MIN_FILL <= fill <= _MAX_FILL:
         return None
-    ring = _ring_coverage(mask[y : y + h, x : x + w])
-    if ring < _MIN_RING:
+    ring, core = _ring_coverage(mask[y : y + h, x : x + w])
+    if ring < _MIN_RING or core > _MAX_CORE_FILL:
         return None
     confidence = min(
         1.0, 0.3 + 0.4 * ring + 0.3 * (roundness - _MIN_ROUNDNESS) / (1 - _MIN_ROUNDNESS)
@@ -112,18 +136,21 @@ def _judge(
     return (float(x), float(y), float(x + w), float(y + h)), round(confidence, 3)
 
 
-def _ring_coverage(mask: Image) -> float:
-    """Share of 36 angular sectors with ink near the outline: a seal's border ring."""
+def _ring_coverage(mask: Image) -> tuple[float, float]:
+    """Share of 36 angular sectors with ink near the outline (a seal's border ring),
+    and the ink share of the core (a filled emblem, not a seal, when high)."""
     h, w = mask.shape
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
-        return 0.0
+        return 0.0, 0.0
     dx = (xs - w / 2) / (w / 2)
     dy = (ys - h / 2) / (h / 2)
     radius = np.hypot(dx, dy)
     outer = (radius > _RING_INNER) & (radius < 1.1)
     sectors = ((np.arctan2(dy[outer], dx[outer]) + np.pi) / (2 * np.pi) * 36).astype(int) % 36
-    return len(set(sectors.tolist())) / 36
+    core_area = math.pi * (_CORE_RADIUS * w / 2) * (_CORE_RADIUS * h / 2)
+    core = float(np.count_nonzero(radius < _CORE_RADIUS)) / max(core_area, 1.0)
+    return len(set(sectors.tolist())) / 36, core
 
 
 def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
