@@ -6,8 +6,8 @@ import json
 import pytest
 
 from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
+from samples.scenario_eval import evaluate, main
 from verifiers import Evidence, load_packs
-from verifiers.evaluation import evaluate, main
 
 
 class TestEvaluate:

@@ -1,6 +1,6 @@
 """Measure the verifier on generated filings: safety, automation and speed.
 
-``python -m verifiers.evaluation --count 200 --seed 7 --json`` builds
+``python -m samples.scenario_eval --count 200 --seed 7 --json`` builds
 scenarios (``samples.filings``), obtains readings through a reader, verifies
 every filing and reports:
 
@@ -173,7 +173,7 @@ def ocr_scenario_reader(*, seed: int = 0) -> ScenarioReader:
     from samples.filings import render_scenario
 
     ocr = Reader(RapidOcrEngine())
-    rng = random.Random(seed)  # noqa: S311 - layout and photo effects, not secrets
+    rng = random.Random(seed)
 
     def read(scenario: Scenario) -> list[Evidence]:
         evidence: list[Evidence] = []
@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 when there was no false approval, 1 otherwise.
     """
-    parser = argparse.ArgumentParser(prog="python -m verifiers.evaluation")
+    parser = argparse.ArgumentParser(prog="python -m samples.scenario_eval")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reader", choices=("truth", "ocr"), default="truth")
