@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-__all__ = ["PageLine", "Region", "bounds_of", "compact", "split_regions", "upright_lines"]
+__all__ = [
+    "PageLine",
+    "Region",
+    "bounds_of",
+    "compact",
+    "split_columns",
+    "split_regions",
+    "upright_lines",
+]
 
 PixelBox = tuple[float, float, float, float]
 
@@ -78,6 +86,15 @@ def split_regions(lines: Sequence[PageLine], *, gap_lines: float = 2.6) -> list[
     unit = statistics.median(max(line.height, 1.0) for line in lines)
     blocks = _cut(list(lines), min_gap=gap_lines * unit)
     return [Region(lines=tuple(block), box=bounds_of(block)) for block in blocks]
+
+
+def split_columns(lines: Sequence[PageLine], *, gap_lines: float) -> list[Region]:
+    """Cut the lines into side-by-side columns only, at gaps over ``gap_lines`` line heights."""
+    if not lines:
+        return []
+    unit = statistics.median(max(line.height, 1.0) for line in lines)
+    groups = _split_axis(list(lines), axis=0, min_gap=gap_lines * unit)
+    return [Region(lines=tuple(group), box=bounds_of(group)) for group in groups]
 
 
 def _cut(lines: list[PageLine], *, min_gap: float) -> list[list[PageLine]]:

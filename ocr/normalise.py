@@ -42,6 +42,9 @@ _MAX_CORNER_COSINE: Final = 0.45  # corners between about 63 and 117 degrees
 _MIN_WARP_AREA: Final = 0.2
 _MAX_WARP_AREA: Final = 0.9
 _MIN_SKEW_DEG: Final = 0.8
+_INK_SIDE: Final = 500
+_INK_CONTRAST: Final = 12
+_OUTSIDE_INK_SHARE: Final = 0.35
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +86,9 @@ def _flatten(image: Image) -> tuple[Image, bool]:
     quad = find_document_quad(image)
     if quad is None or not _is_trustworthy(quad, width=image.shape[1], height=image.shape[0]):
         return image, False
+    if _has_text_outside(image, quad):
+        # Another document beside this one (two register pages, two cards): keep the frame.
+        return image, False
     centre = quad.mean(axis=0)
     quad = (centre + (quad - centre) * 1.02).astype(np.float32)
     tl, tr, br, bl = quad
@@ -114,6 +120,22 @@ def _is_trustworthy(quad: npt.NDArray[np.float32], *, width: int, height: int) -
         if abs(cosine) > _MAX_CORNER_COSINE:
             return False
     return True
+
+
+def _has_text_outside(image: Image, quad: npt.NDArray[np.float32]) -> bool:
+    """Whether the frame outside the quad holds print as dense as a document's."""
+    grey = text_channel(image)
+    scale = _INK_SIDE / max(grey.shape[:2])
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(
+        small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, _INK_CONTRAST
+    )
+    inside = np.zeros_like(ink)
+    cv2.fillConvexPoly(inside, np.round(quad * scale).astype(np.int32), 1)
+    inner = float(ink[inside == 1].mean()) if inside.any() else 0.0
+    outer_mask = inside == 0
+    outer = float(ink[outer_mask].mean()) if outer_mask.any() else 0.0
+    return inner > 0 and outer > _OUTSIDE_INK_SHARE * inner
 
 
 def orientation_from_quads(quads: Sequence[Quad], *, turned: bool = False) -> tuple[int, float]:

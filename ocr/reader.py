@@ -26,7 +26,7 @@ from ocr.engines.base import OcrEngine, TextLine
 from ocr.fields import extract_fields
 from ocr.fields.labels import reading_order
 from ocr.images import load_pages, sniff_file_type
-from ocr.layout import PageLine, Region, bounds_of, split_regions, upright_lines
+from ocr.layout import PageLine, Region, bounds_of, split_columns, split_regions, upright_lines
 from ocr.normalise import normalise_page, orientation_from_quads, rotate_quads, text_channel
 from ocr.quality import assess_quality
 from ocr.seals import SealCandidate, find_seals
@@ -36,6 +36,8 @@ __all__ = ["READER_VERSION", "Reader"]
 READER_VERSION: Final = "reader-1"
 _MIN_TEXT_LAYER: Final = 20
 _SEED_CONFIDENCE: Final = 0.5
+_COLUMN_SEED_CONFIDENCE: Final = 0.9
+_COLUMN_GAP_LINES: Final = 0.8
 
 _log = structlog.get_logger(__name__)
 Image = npt.NDArray[np.uint8]
@@ -228,17 +230,34 @@ class Reader:
 
 
 def _group_regions(lines: Sequence[PageLine]) -> list[Region]:
-    """Keep the cuts between blocks that read as different documents; merge the rest."""
-    blocks = split_regions(lines)
+    """Keep the cuts between blocks that read as different documents; merge the rest.
+
+    Wide gaps are tried first; then narrow column gaps only (two pages of a
+    register side by side touch), which must give confidently different kinds.
+    """
+    if not lines:
+        return []
+    attempts = (
+        (split_regions(lines), _SEED_CONFIDENCE),
+        (split_columns(lines, gap_lines=_COLUMN_GAP_LINES), _COLUMN_SEED_CONFIDENCE),
+    )
+    for blocks, confidence in attempts:
+        grouped = _seeded_groups(blocks, min_confidence=confidence)
+        if grouped:
+            return grouped
+    return [Region(lines=tuple(lines), box=bounds_of(lines))]
+
+
+def _seeded_groups(blocks: Sequence[Region], *, min_confidence: float) -> list[Region] | None:
     if len(blocks) <= 1:
-        return blocks
+        return None
     decided = [classify_text([line.text for line in block.lines]) for block in blocks]
     seeds: dict[DocumentKind, list[Region]] = {}
     for block, verdict in zip(blocks, decided, strict=True):
-        if verdict.kind is not DocumentKind.UNKNOWN and verdict.confidence >= _SEED_CONFIDENCE:
+        if verdict.kind is not DocumentKind.UNKNOWN and verdict.confidence >= min_confidence:
             seeds.setdefault(verdict.kind, []).append(block)
     if len(seeds) <= 1:
-        return [Region(lines=tuple(lines), box=bounds_of(lines))]
+        return None
     groups = [list(members) for members in seeds.values()]
     anchors = [bounds_of([line for block in group for line in block.lines]) for group in groups]
     for block in blocks:
