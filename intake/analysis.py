@@ -152,7 +152,9 @@ class AnalysisService:
         try:
             original = self._blobs.get(document.sha256)
             pages = self._confirm_pages(document, original)
-            readings = self._read_pages(pages, original) if self._reader is not None else []
+            readings = (
+                self._read_pages(self._reader, pages, original) if self._reader is not None else []
+            )
         # The task boundary: whatever went wrong with this one document (a missing
         # or damaged blob, an undecodable file, an adapter error) is recorded on it.
         except Exception as error:
@@ -173,10 +175,11 @@ class AnalysisService:
             kind_confidence=confidence,
         )
 
-    def _read_pages(self, pages: list[Page], original: bytes) -> list[PageReading]:
+    def _read_pages(
+        self, reader: PageReader, pages: list[Page], original: bytes
+    ) -> list[PageReading]:
         """Read every page, taking cached readings first and caching new ones."""
-        assert self._reader is not None  # noqa: S101 - only called with a reader
-        version = self._reader.version
+        version = reader.version
         readings: dict[int, PageReading] = {}
         with self._uow_factory() as uow:
             for page in pages:
@@ -195,7 +198,7 @@ class AnalysisService:
             text_layers = {p.number: p.text_layer for p in decoded}
         for page in missing:
             image = decode_image(self._blobs.get(page.image_sha256))
-            reading = self._reader.read_page(
+            reading = reader.read_page(
                 image, page=page.number, text_layer=text_layers.get(page.number)
             )
             with self._uow_factory() as uow:

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import uuid
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
-from intake.analysis import AnalysisService
+from intake.analysis import AnalysisService, UploadLimits
 from intake.domain import DocumentId, DocumentStatus, Principal
 from intake.filings import FilingService
 from intake.submission import SubmissionService
-from tests.factories import jpeg_bytes, make_new_filing, pdf_bytes
-from tests.fakes import FakeBlobStore, FakeDatabase
+from ocr.domain import DocumentKind, DocumentReading, PageReading
+from tests.factories import document_image, jpeg_bytes, make_new_filing, ok_quality, pdf_bytes
+from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader
+
+Image = npt.NDArray[np.uint8]
 
 
 @pytest.fixture
@@ -97,3 +102,88 @@ class TestAnalyseDocument:
 
     def test_unknown_document_is_ignored(self, analysis: AnalysisService) -> None:
         assert analysis.analyse_document(DocumentId(uuid.uuid4())) is None
+
+
+class TestReading:
+    def _reading_analysis(
+        self, database: FakeDatabase, blobs: FakeBlobStore, limits: UploadLimits, reader: FakeReader
+    ) -> AnalysisService:
+        return AnalysisService(
+            database.uow_factory, blobs=blobs, assess=ok_quality, limits=limits, reader=reader
+        )
+
+    def _upload(
+        self, filings: FilingService, submission: SubmissionService, app_a: Principal, image: Image
+    ) -> DocumentId:
+        filing = filings.create(app_a, make_new_filing())
+        return submission.add_document(app_a, filing.id, data=jpeg_bytes(image)).document.id
+
+    def test_reads_every_page_and_records_the_most_confident_known_kind(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        filings: FilingService,
+        submission: SubmissionService,
+        app_a: Principal,
+    ) -> None:
+        reader = FakeReader()
+        image = document_image(seed=3)
+        reader.register(image, (_found(0, DocumentKind.UNKNOWN, 0.99), _found(1, FRONT, 0.9)))
+        document_id = self._upload(filings, submission, app_a, image)
+
+        self._reading_analysis(database, blobs, limits, reader).analyse_document(document_id)
+
+        document = database.store.documents[document_id]
+        assert document.status is DocumentStatus.ANALYSED
+        assert (document.kind, document.kind_confidence) == (FRONT, 0.9)
+        cached = database.store.readings
+        assert len(cached) == 1
+
+    def test_the_same_image_is_never_read_twice(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        filings: FilingService,
+        submission: SubmissionService,
+        app_a: Principal,
+    ) -> None:
+        reader = FakeReader()
+        image = document_image(seed=4)
+        analysis = self._reading_analysis(database, blobs, limits, reader)
+        # The same photo in two filings: one reading, cached by the page image hash.
+        for _ in range(2):
+            analysis.analyse_document(self._upload(filings, submission, app_a, image))
+        assert reader.calls == 1
+
+    def test_a_reader_failure_fails_the_document_with_its_reason(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        filings: FilingService,
+        submission: SubmissionService,
+        app_a: Principal,
+    ) -> None:
+        class BrokenReader(FakeReader):
+            def read_page(self, *args: object, **kwargs: object) -> PageReading:
+                raise RuntimeError("model crashed")
+
+        document_id = self._upload(filings, submission, app_a, document_image(seed=5))
+        status = self._reading_analysis(database, blobs, limits, BrokenReader()).analyse_document(
+            document_id
+        )
+
+        assert status is DocumentStatus.FAILED
+        assert "model crashed" in (database.store.documents[document_id].failure_reason or "")
+        assert database.store.readings == {}
+
+
+FRONT = DocumentKind.ID_CARD_FRONT
+
+
+def _found(index: int, kind: DocumentKind, confidence: float) -> DocumentReading:
+    return DocumentReading(
+        index=index, box=(0.0, 0.0, 0.5, 0.5), kind=kind, kind_confidence=confidence
+    )
