@@ -56,6 +56,10 @@ def db_upgrade() -> None:
 @app.command()
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    beat: Annotated[
+        bool,
+        typer.Option("--beat", help="Also send the periodic expiry sweep (run on one worker)."),
+    ] = False,
 ) -> None:
     """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://)."""
     settings = Settings()
@@ -67,8 +71,14 @@ def worker(
         )
         raise typer.Exit(code=2)
     services = build_services(settings)
-    celery = create_celery_app(settings.queue_url, handlers=services.handlers)
+    celery = create_celery_app(
+        settings.queue_url,
+        handlers=services.handlers,
+        expiry_interval_s=settings.expiry_interval_s,
+    )
     argv = ["worker", "--loglevel=INFO", "-Q", DEFAULT_QUEUE]
+    if beat:
+        argv.append("--beat")
     argv.append(f"--concurrency={concurrency or settings.task_workers}")
     try:
         celery.worker_main(argv)

@@ -46,3 +46,7 @@ class Pipeline:
     def verify_filing(self, filing_id: FilingId) -> None:
         """Verify a submitted filing (nothing happens while a document is still being read)."""
         self._verification.verify_filing(filing_id)
+
+    def expire_filings(self) -> None:
+        """Expire approved and provisional filings past their last valid day."""
+        self._verification.expire_filings()

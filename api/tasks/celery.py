@@ -2,7 +2,8 @@
 
 ``CeleryTaskDispatcher`` implements intake's ``TaskDispatcher`` port by
 sending tasks by name; ``create_celery_app`` builds the app a worker runs,
-with the two tasks calling into the use cases through ``TaskHandlers``.
+with the tasks calling into the use cases through ``TaskHandlers``, and a beat
+schedule that expires lapsed filings (``intake worker --beat``).
 
 Tasks are acknowledged only after they finish (``task_acks_late``) and a
 worker takes one task at a time, so a crashed worker's task is delivered
@@ -25,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 ANALYSE_DOCUMENT: Final = "intake.analyse_document"
 VERIFY_FILING: Final = "intake.verify_filing"
+EXPIRE_FILINGS: Final = "intake.expire_filings"
 DEFAULT_QUEUE: Final = "intake"
 
 
@@ -34,6 +36,8 @@ class TaskHandlers(Protocol):
     def analyse_document(self, document_id: DocumentId) -> None: ...
 
     def verify_filing(self, filing_id: FilingId) -> None: ...
+
+    def expire_filings(self) -> None: ...
 
 
 class CeleryTaskDispatcher:
@@ -66,7 +70,11 @@ def result_backend_for(queue_url: str) -> str:
 
 
 def create_celery_app(
-    queue_url: str, *, handlers: TaskHandlers, queue: str = DEFAULT_QUEUE
+    queue_url: str,
+    *,
+    handlers: TaskHandlers,
+    queue: str = DEFAULT_QUEUE,
+    expiry_interval_s: float = 3600.0,
 ) -> Celery:
     """Build the Celery app for ``INTAKE_QUEUE_URL`` with our two tasks registered.
 
@@ -74,6 +82,7 @@ def create_celery_app(
         queue_url: ``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672//``.
         handlers: the use cases the tasks call.
         queue: the queue tasks are sent to and consumed from.
+        expiry_interval_s: how often beat sends the expiry sweep.
 
     Returns:
         The configured app; dispatchers and workers built from it share the queue.
@@ -95,6 +104,7 @@ def create_celery_app(
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         enable_utc=True,
+        beat_schedule={"expire-filings": {"task": EXPIRE_FILINGS, "schedule": expiry_interval_s}},
     )
 
     # shared=False: a shared task would be bound into every app created later
@@ -107,5 +117,9 @@ def create_celery_app(
     @app.task(name=VERIFY_FILING, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def verify_filing(filing_id: str) -> None:
         handlers.verify_filing(FilingId(UUID(filing_id)))
+
+    @app.task(name=EXPIRE_FILINGS, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
+    def expire_filings() -> None:
+        handlers.expire_filings()
 
     return app

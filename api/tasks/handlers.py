@@ -17,3 +17,6 @@ class IntakeTaskHandlers:
 
     def verify_filing(self, filing_id: FilingId) -> None:
         self._pipeline.verify_filing(filing_id)
+
+    def expire_filings(self) -> None:
+        self._pipeline.expire_filings()

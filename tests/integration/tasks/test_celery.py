@@ -10,7 +10,7 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
-from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
+from api.tasks.celery import EXPIRE_FILINGS, CeleryTaskDispatcher, create_celery_app
 from intake.domain import DocumentId, FilingId
 
 pytestmark = pytest.mark.integration
@@ -24,6 +24,7 @@ class RecordingHandlers:
     def __init__(self, *, expected: int) -> None:
         self.documents: list[DocumentId] = []
         self.filings: list[FilingId] = []
+        self.sweeps = 0
         self._expected = expected
         self.done = threading.Event()
 
@@ -35,8 +36,12 @@ class RecordingHandlers:
         self.filings.append(filing_id)
         self._check()
 
+    def expire_filings(self) -> None:
+        self.sweeps += 1
+        self._check()
+
     def _check(self) -> None:
-        if len(self.documents) + len(self.filings) >= self._expected:
+        if len(self.documents) + len(self.filings) + self.sweeps >= self._expected:
             self.done.set()
 
 
@@ -90,3 +95,16 @@ class TestCeleryTasks:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             assert handlers.done.wait(WAIT_S), "the worker did not run the queued tasks"
         assert handlers.filings == filings
+
+    def test_the_expiry_sweep_runs_by_name(self, app: Celery) -> None:
+        sweeps = RecordingHandlers(expected=1)
+        sweep_app = create_celery_app(
+            app.conf.broker_url, handlers=sweeps, queue=app.conf.task_default_queue
+        )
+        sweep_app.conf.broker_heartbeat = 0
+        assert sweep_app.conf.beat_schedule["expire-filings"]["task"] == EXPIRE_FILINGS
+        with start_worker(sweep_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            sweep_app.send_task(EXPIRE_FILINGS)
+            assert sweeps.done.wait(WAIT_S), "the worker did not run the sweep"
+        sweep_app.close()
+        assert sweeps.sweeps == 1

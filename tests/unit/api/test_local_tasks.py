@@ -22,6 +22,9 @@ class _Handlers:
     def verify_filing(self, filing_id: FilingId) -> None:
         self.seen.append(filing_id)
 
+    def expire_filings(self) -> None:
+        raise AssertionError("the local pool never sends the sweep; the server's thread does")
+
 
 class TestLocalTaskDispatcher:
     def test_runs_tasks_on_its_pool_and_drains_on_shutdown(self) -> None:
