@@ -9,6 +9,7 @@
     │   └── FilingNotRequiredError    treatment there needs no filing (filing-free zone)
     ├── FilingNotFoundError           no such filing, or not visible to the caller
     ├── DocumentNotFoundError
+    ├── DuplicateDocumentError        the filing already holds these bytes (a concurrent upload)
     ├── InvalidTransitionError        the filing's status does not allow the action
     ├── UploadError                   an upload we refuse; nothing is stored
     │   ├── UploadTooLargeError
@@ -73,6 +74,15 @@ class DocumentNotFoundError(IntakeError):
     def __init__(self, document_id: object) -> None:
         super().__init__(f"document {document_id} not found")
         self.document_id = document_id
+
+
+class DuplicateDocumentError(IntakeError):
+    """``DocumentRepository.add`` found the filing already holding these bytes."""
+
+    def __init__(self, *, filing_id: object, sha256: str) -> None:
+        super().__init__(f"filing {filing_id} already holds a document with SHA-256 {sha256}")
+        self.filing_id = filing_id
+        self.sha256 = sha256
 
 
 class InvalidTransitionError(IntakeError):

@@ -60,7 +60,12 @@ class FilingRepository(Protocol):
 
 class DocumentRepository(Protocol):
     def add(self, document: Document) -> None:
-        """Insert a document together with its pages."""
+        """Insert a document together with its pages.
+
+        Raises:
+            DuplicateDocumentError: The filing already holds a document with these
+                bytes (two uploads of one file racing); the transaction is spoiled.
+        """
         ...
 
     def get(self, document_id: DocumentId) -> Document | None: ...

@@ -34,6 +34,7 @@ from intake.domain import (
 )
 from intake.errors import (
     DocumentNotFoundError,
+    DuplicateDocumentError,
     EmptyUploadError,
     InvalidTransitionError,
     UploadTooLargeError,
@@ -140,14 +141,22 @@ class SubmissionService:
             declared_kind=declared_kind,
             pages=[page.page for page in pages],
         )
-        with self._uow_factory() as uow:
-            # Checked again inside the writing transaction: the filing may have
-            # been submitted, or the same bytes stored, while the pages decoded.
-            existing = self._existing_document(uow, principal, filing_id, sha256=sha256)
-            if existing is not None:
-                return AddedDocument(document=existing, created=False)
-            uow.documents.add(document)
-            uow.commit()
+        try:
+            with self._uow_factory() as uow:
+                # Checked again inside the writing transaction: the filing may have
+                # been submitted, or the same bytes stored, while the pages decoded.
+                existing = self._existing_document(uow, principal, filing_id, sha256=sha256)
+                if existing is not None:
+                    return AddedDocument(document=existing, created=False)
+                uow.documents.add(document)
+                uow.commit()
+        except DuplicateDocumentError:
+            # The same file arrived twice at once and the other upload won.
+            with self._uow_factory() as uow:
+                existing = uow.documents.find_by_sha256(filing_id, sha256)
+            if existing is None:
+                raise
+            return AddedDocument(document=existing, created=False)
         log.info(
             "intake.document.received",
             filing_id=str(filing_id),

@@ -24,6 +24,7 @@ from intake.domain import (
     StoredReading,
     VerificationRecord,
 )
+from intake.errors import DuplicateDocumentError
 from intake.ports import (
     DocumentRepository,
     FilingRepository,
@@ -164,6 +165,11 @@ class FakeDocumentRepository:
     def add(self, document: Document) -> None:
         if document.id in self._store.documents:
             raise KeyError(document.id)
+        if any(
+            d.filing_id == document.filing_id and d.sha256 == document.sha256
+            for d in self._store.documents.values()
+        ):
+            raise DuplicateDocumentError(filing_id=document.filing_id, sha256=document.sha256)
         self._store.documents[document.id] = copy.deepcopy(document)
 
     def get(self, document_id: DocumentId) -> Document | None:

@@ -35,7 +35,7 @@ from intake.domain import (
     StoredReading,
     VerificationRecord,
 )
-from intake.errors import DocumentNotFoundError, FilingNotFoundError
+from intake.errors import DocumentNotFoundError, DuplicateDocumentError, FilingNotFoundError
 from intake.ports import (
     DocumentRepository,
     FilingRepository,
@@ -168,9 +168,19 @@ class SqlDocumentRepository:
         """Insert a document together with its pages.
 
         Raises:
-            ConstraintViolationError: the id exists, or the filing already has these bytes.
+            DuplicateDocumentError: the filing already has these bytes.
+            ConstraintViolationError: the id exists, or the filing does not.
         """
-        _insert(self._session, document_table, rows.document_values(document))
+        try:
+            _insert(self._session, document_table, rows.document_values(document))
+        except ConstraintViolationError as e:
+            # The unique (filing_id, sha256) constraint: SQLite names its columns,
+            # PostgreSQL its name (uq_document_filing_id_sha256).
+            if "sha256" in e.detail:
+                raise DuplicateDocumentError(
+                    filing_id=document.filing_id, sha256=document.sha256
+                ) from e
+            raise
         self._insert_pages(document)
 
     def _insert_pages(self, document: Document) -> None:

@@ -19,7 +19,7 @@ from intake.domain import (
     PageFingerprint,
     StoredReading,
 )
-from intake.errors import DocumentNotFoundError, FilingNotFoundError
+from intake.errors import DocumentNotFoundError, DuplicateDocumentError, FilingNotFoundError
 from storage.errors import ConstraintViolationError
 from storage.sql import SqlUnitOfWork
 from tests.integration.storage.factories import (
@@ -214,9 +214,9 @@ class TestDocumentRepository:
         with uow_factory() as uow:
             uow.documents.add(first)
             uow.commit()
-        with uow_factory() as uow, pytest.raises(ConstraintViolationError) as raised:
+        with uow_factory() as uow, pytest.raises(DuplicateDocumentError) as raised:
             uow.documents.add(make_document(filing_id, sha256=first.sha256))
-        assert raised.value.table == "document"
+        assert raised.value.sha256 == first.sha256
         with uow_factory() as uow:
             uow.documents.add(make_document(other_filing, sha256=first.sha256))
             uow.commit()

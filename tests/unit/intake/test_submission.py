@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
 
@@ -114,6 +115,26 @@ class TestAddDocument:
         data = jpeg_bytes()
         first = submission.add_document(app_a, filing_id, data=data)
         second = submission.add_document(app_a, filing_id, data=data)
+
+        assert not second.created
+        assert second.document.id == first.document.id
+        assert len(database.store.documents) == 1
+        assert len(dispatcher.analysed) == 1
+
+    def test_a_racing_upload_of_the_same_bytes_gets_the_winners_document(
+        self,
+        submission: SubmissionService,
+        app_a: Principal,
+        filing_id: FilingId,
+        database: FakeDatabase,
+        dispatcher: FakeTaskDispatcher,
+    ) -> None:
+        data = jpeg_bytes()
+        first = submission.add_document(app_a, filing_id, data=data)
+        # Both uploads passed the "already stored?" check before either wrote its row.
+        with patch.object(SubmissionService, "_existing_document", autospec=True) as check:
+            check.return_value = None
+            second = submission.add_document(app_a, filing_id, data=data)
 
         assert not second.created
         assert second.document.id == first.document.id
