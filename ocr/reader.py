@@ -35,7 +35,7 @@ __all__ = ["READER_VERSION", "Reader"]
 
 READER_VERSION: Final = "reader-1"
 _MIN_TEXT_LAYER: Final = 20
-_SEED_CONFIDENCE: Final = 0.5
+_SEED_CONFIDENCE: Final = 0.35
 _COLUMN_SEED_CONFIDENCE: Final = 0.9
 _COLUMN_GAP_LINES: Final = 0.8
 

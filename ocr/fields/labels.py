@@ -109,11 +109,18 @@ def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | N
             if rest:
                 return LabelHit(text=rest, line=line)
             neighbour = _beside(line, ordered) or _below(line, ordered)
-            if neighbour is not None:
+            if neighbour is not None and not _is_label(compact(neighbour.text)):
                 value = _cut_at_next_label(compact(neighbour.text), label)
                 if value:
                     return LabelHit(text=value, line=neighbour)
     return None
+
+
+def _is_label(text: str) -> bool:
+    """A cell holding another label: the value beside it was not read."""
+    return any(text.startswith(label) for label in KNOWN_LABELS if len(label) >= 2) and len(
+        text
+    ) <= max(len(label) for label in KNOWN_LABELS)
 
 
 def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
