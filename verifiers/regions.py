@@ -3,7 +3,9 @@
 "Issued for the treatment city" compares places at city level: district
 ``321002`` lies in city ``321000``, a Shanghai district ``3101xx`` in the
 municipality ``310000``. The table (``regions.yaml``) maps codes to the names
-documents print (江苏省扬州市, 扬州, 广陵区 ...) and back.
+documents print (江苏省扬州市, 扬州, 广陵区 ...) and back; a second table
+(``hospitals.yaml``) places designated hospitals, whose names often carry no
+city (复旦大学附属肿瘤医院) or another place's name (北京大学深圳医院).
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from typing import Final
 
 import yaml
 
-__all__ = ["REGIONS_FILE", "RegionTable", "city_of", "is_within", "load_region_table"]
+__all__ = [
+    "HOSPITALS_FILE",
+    "REGIONS_FILE",
+    "RegionTable",
+    "city_of",
+    "is_within",
+    "load_region_table",
+]
 
 REGIONS_FILE: Final[Path] = Path(__file__).with_name("regions.yaml")
+HOSPITALS_FILE: Final[Path] = Path(__file__).with_name("hospitals.yaml")
 
 # Municipalities directly under the central government: the province is the city.
 _MUNICIPALITIES: Final[frozenset[str]] = frozenset({"11", "12", "31", "50"})
@@ -64,17 +74,52 @@ class RegionTable:
 
     names: Mapping[str, tuple[str, ...]]
     _patterns: tuple[tuple[str, str], ...]
+    _hospitals: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, list[str] | tuple[str, ...]]) -> RegionTable:
-        """Build a table from ``{code: [names...]}`` (the first name is the full one)."""
+    def from_mapping(
+        cls,
+        mapping: Mapping[str, list[str] | tuple[str, ...]],
+        *,
+        hospitals: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    ) -> RegionTable:
+        """Build a table from ``{code: [names...]}`` (the first name is the full one).
+
+        Args:
+            mapping: Region names by code.
+            hospitals: Hospital names by the code of the region they lie in.
+
+        Returns:
+            The table.
+        """
         names = {str(code): tuple(values) for code, values in mapping.items()}
         # Longest names first so 吴江区 is found before 吴江 at the same place.
         patterns = sorted(
             ((name, code) for code, values in names.items() for name in values),
             key=lambda item: -len(item[0]),
         )
-        return cls(names, tuple(patterns))
+        placed = sorted(
+            ((name, str(code)) for code, values in (hospitals or {}).items() for name in values),
+            key=lambda item: -len(item[0]),
+        )
+        return cls(names, tuple(patterns), tuple(placed))
+
+    def _take_hospitals(self, compact: str) -> tuple[list[tuple[int, str]], str]:
+        """Find the listed hospitals in a text and blank them out.
+
+        Returns:
+            ``(position, region code)`` of each hospital found, and the text
+            with their names replaced by a separator, so the place names
+            inside a hospital's name (北京大学深圳医院) do not count.
+        """
+        found: list[tuple[int, str]] = []
+        for name, code in self._hospitals:
+            at = compact.find(name)
+            while at >= 0:
+                found.append((at, code))
+                compact = compact[:at] + "|" * len(name) + compact[at + len(name) :]
+                at = compact.find(name)
+        return found, compact
 
     def name_of(self, code: str) -> str:
         """Return the full name of a code, or the code itself when unknown."""
@@ -99,7 +144,7 @@ class RegionTable:
         compact = "".join(text.split())
         if _CODE.fullmatch(compact):
             return compact
-        hits: list[tuple[int, str]] = []
+        hits, compact = self._take_hospitals(compact)
         for name, code in self._patterns:
             at = compact.find(name)
             if at >= 0:
@@ -116,9 +161,15 @@ class RegionTable:
         return max(same_city, key=_depth)
 
     def cities_named(self, text: str) -> frozenset[str]:
-        """Every distinct city (or province, when no finer place is named) in a text."""
-        compact = "".join(text.split())
-        codes = {code for name, code in self._patterns if name in compact}
+        """Every distinct city (or province, when no finer place is named) in a text.
+
+        A listed hospital counts as the city it lies in; the place names
+        inside its name do not count.
+        """
+        hospitals, compact = self._take_hospitals("".join(text.split()))
+        codes = {code for _, code in hospitals} | {
+            code for name, code in self._patterns if name in compact
+        }
         finer = {city_of(c) for c in codes if not c.endswith("0000") or _is_city(c)}
         return frozenset(finer or codes)
 
@@ -133,14 +184,21 @@ def _depth(code: str) -> int:
     return 1 if code.endswith("00") else 2
 
 
-def load_region_table(path: Path | None = None) -> RegionTable:
-    """Load the region-name table.
+def load_region_table(path: Path | None = None, *, hospitals: Path | None = None) -> RegionTable:
+    """Load the region-name table and the hospital table.
 
     Args:
         path: A YAML file ``{code: [names]}``; the bundled table when omitted.
+        hospitals: A YAML file ``{code: [hospital names]}``; the bundled one when omitted.
 
     Returns:
         The table.
     """
-    raw = yaml.safe_load((path or REGIONS_FILE).read_text(encoding="utf-8"))
-    return RegionTable.from_mapping({str(k): [str(v) for v in vs] for k, vs in raw.items()})
+    return RegionTable.from_mapping(
+        _read_names(path or REGIONS_FILE), hospitals=_read_names(hospitals or HOSPITALS_FILE)
+    )
+
+
+def _read_names(path: Path) -> dict[str, list[str]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): [str(v) for v in vs] for k, vs in raw.items()}

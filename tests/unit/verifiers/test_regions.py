@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from verifiers.regions import city_of, is_within, load_region_table
+import pytest
+import yaml
+
+from verifiers.regions import HOSPITALS_FILE, city_of, is_within, load_region_table
 
 TABLE = load_region_table()
 
@@ -41,6 +44,8 @@ class TestRegions:
             ("江苏省", "320000"),
             ("321000", "321000"),
             ("某某大街1号", None),
+            ("复旦大学附属肿瘤医院", "310000"),
+            ("苏州市吴江区第一人民医院", "320509"),
         ],
     )
     def test_find(self, text: str, code: str | None) -> None:
@@ -55,11 +60,36 @@ class TestCitiesNamed:
     @pytest.mark.parametrize(
         ("text", "cities"),
         [
-            ("北京大学深圳医院", {"110000", "440300"}),
+            # A listed hospital is placed by the table, not by the names inside it.
+            ("北京大学深圳医院", {"440300"}),
+            ("中山大学附属第一医院", {"440100"}),
+            ("复旦大学附属肿瘤医院", {"310000"}),
+            ("上海市复旦大学附属肿瘤医院", {"310000"}),
+            ("江苏省人民医院", {"320100"}),
+            # A hospital and another city named beside it: both count.
+            ("复旦大学附属肿瘤医院扬州分院", {"310000", "321000"}),
+            # An unlisted hospital still counts its place names.
+            ("北京大学某某医院深圳分院", {"110000", "440300"}),
             ("上海市浦东新区世纪大道1号", {"310000"}),
-            ("四川大学华西医院", {"510000"}),
+            ("四川某某医院", {"510000"}),
             ("某某医院", set()),
         ],
     )
     def test_cities_named(self, text: str, cities: set[str]) -> None:
         assert TABLE.cities_named(text) == cities
+
+
+class TestHospitals:
+    def test_every_listed_hospital_is_placed_in_a_known_region(self, tmp_path: Path) -> None:
+        hospitals = yaml.safe_load(HOSPITALS_FILE.read_text(encoding="utf-8"))
+        for code, names in hospitals.items():
+            assert str(code) in TABLE.names, code
+            for name in names:
+                assert TABLE.cities_named(name) == {city_of(str(code))}, name
+
+    def test_a_hospital_table_of_its_own(self, tmp_path: Path) -> None:
+        own = tmp_path / "hospitals.yaml"
+        own.write_text('"321000": [某某专科医院]\n', encoding="utf-8")
+        table = load_region_table(hospitals=own)
+        assert table.find("某某专科医院") == "321000"
+        assert table.find("复旦大学附属肿瘤医院") is None
