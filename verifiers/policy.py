@@ -37,6 +37,7 @@ __all__ = [
     "MaterialGroup",
     "PolicyBook",
     "PolicyPack",
+    "QualityRules",
     "Thresholds",
     "ValidityRules",
     "load_packs",
@@ -135,6 +136,38 @@ class Thresholds(_Model):
     near_copy_max_distance: int = Field(default=6, ge=0, le=64)
 
 
+QUALITY_PROBLEMS: Final[frozenset[str]] = frozenset(
+    {
+        "blurry",
+        "too_dark",
+        "overexposed",
+        "glare",
+        "low_resolution",
+        "document_too_small",
+        "not_a_document",
+    }
+)
+"""The page-quality problem codes a reading may carry (``ocr.quality.PROBLEM_MESSAGES``)."""
+
+
+class QualityRules(_Model):
+    """When a page-quality problem sends a filing to a person."""
+
+    note_when_read: tuple[str, ...] = ()
+    """Local problems (a glare spot) that are only a note on a document whose
+    checks all passed on confidently read fields; anywhere else they block."""
+
+    @field_validator("note_when_read")
+    @classmethod
+    def _known_problems(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - QUALITY_PROBLEMS)
+        if unknown:
+            raise ValueError(
+                f"unknown quality problems {unknown}; known: {sorted(QUALITY_PROBLEMS)}"
+            )
+        return value
+
+
 class ChecksConfig(_Model):
     disabled: tuple[CheckCode, ...] = ()
     advisory: tuple[CheckCode, ...] = ()
@@ -157,6 +190,7 @@ class PolicyPack(_Model):
     filing_free_zones: tuple[FilingFreeZone, ...] = ()
     review_sla_working_days: int = Field(default=2, gt=0)
     thresholds: Thresholds = Thresholds()
+    quality: QualityRules = QualityRules()
     checks: ChecksConfig = ChecksConfig()
 
     @field_validator("regions")

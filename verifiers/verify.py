@@ -137,20 +137,49 @@ def evidence_from_page(
 
 
 def _check_document(ctx: CheckContext, item: Evidence) -> list[CheckResult]:
-    results = [_check_quality(ctx, item), _check_kind(ctx, item)]
+    results = [_check_kind(ctx, item)]
     for family in _DOCUMENT_FAMILIES:
         results.extend(family(ctx, item))
     results.extend(check_commitment_letter(ctx, item))
-    return results
+    return [_check_quality(ctx, item, results), *results]
 
 
-def _check_quality(ctx: CheckContext, item: Evidence) -> CheckResult:
+def _check_quality(
+    ctx: CheckContext, item: Evidence, document_checks: Sequence[CheckResult]
+) -> CheckResult:
+    """Judge the page quality of one document in the light of its other checks.
+
+    A problem blocks unless the pack lists it as a note (a local glare spot)
+    and it demonstrably hid nothing: the document's kind is confident, it has
+    checks of its own beyond the kind, every blocking one passed, and every
+    field they read was read with confidence. Then it is reported as an
+    ``unsure`` that does not block.
+    """
     if item.quality.ok:
         return ctx.result(CheckCode.PAGE_QUALITY, Outcome.PASS, "图片质量合格", [ref(item)])
     problems = "；".join(p.message for p in item.quality.problems)
-    return ctx.result(
+    result = ctx.result(
         CheckCode.PAGE_QUALITY, Outcome.UNSURE, f"图片质量不佳：{problems}", [ref(item)]
     )
+    if _quality_hid_nothing(ctx, item, document_checks):
+        message = f"图片质量提示：{problems}（材料信息均已清晰读出并核对一致，不影响审核）"
+        return dataclasses.replace(result, message=message, blocking=False)
+    return result
+
+
+def _quality_hid_nothing(
+    ctx: CheckContext, item: Evidence, document_checks: Sequence[CheckResult]
+) -> bool:
+    noted = set(ctx.pack.quality.note_when_read)
+    if not noted or any(p.code not in noted for p in item.quality.problems):
+        return False
+    own = [c for c in document_checks if c.code != CheckCode.DOCUMENT_KIND.value and c.blocking]
+    if not own or any(c.outcome is not Outcome.PASS for c in document_checks if c.blocking):
+        return False
+    threshold = ctx.pack.thresholds.field_confidence_min
+    read = {r.field for c in own for r in c.evidence if r.field and r.field != "seal"}
+    fields = item.reading.fields
+    return all(name in fields and fields[name].confidence >= threshold for name in read)
 
 
 def _check_kind(ctx: CheckContext, item: Evidence) -> CheckResult:

@@ -7,7 +7,7 @@ import pytest
 
 from ocr.domain import DocumentKind
 from verifiers.errors import PolicyPackInvalidError, VerifierConfigError
-from verifiers.policy import POLICIES_DIR, PolicyBook, load_packs
+from verifiers.policy import POLICIES_DIR, QUALITY_PROBLEMS, PolicyBook, load_packs
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,16 @@ class TestBadPacks:
         _append(pack_dir / "hebei-xingtai.yaml", "checks:\n  disabled: [identity.nmae]\n")
         with pytest.raises(PolicyPackInvalidError, match=r"checks\.disabled"):
             load_packs(pack_dir)
+
+    def test_unknown_quality_problem_stops_loading(self, pack_dir: Path) -> None:
+        _append(pack_dir / "hebei-xingtai.yaml", "quality:\n  note_when_read: [glaer]\n")
+        with pytest.raises(PolicyPackInvalidError, match=r"glaer"):
+            load_packs(pack_dir)
+
+    def test_quality_problem_codes_are_the_readers(self) -> None:
+        from ocr.quality import PROBLEM_MESSAGES
+
+        assert set(PROBLEM_MESSAGES) == QUALITY_PROBLEMS
 
     def test_unknown_filing_type_stops_loading(self, pack_dir: Path) -> None:
         _append(

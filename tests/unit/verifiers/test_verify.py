@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ocr.domain import DocumentKind, DocumentReading, Field, Quality, Seal
+from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
 from verifiers import (
     Decision,
     DuplicateHit,
@@ -345,7 +345,99 @@ class TestPlaces:
         assert self._referral("北京市海淀医院") == "fail"
 
     def test_several_places_named_is_unsure(self) -> None:
-        assert self._referral("北京大学深圳医院") == "unsure"
+        assert self._referral("北京大学某某医院深圳分院") == "unsure"
 
     def test_province_only_is_unsure(self) -> None:
-        assert self._referral("广东省人民医院") == "unsure"
+        assert self._referral("广东省某某医院") == "unsure"
+
+    def test_a_listed_hospital_is_placed_by_the_table(self) -> None:
+        # 北京大学深圳医院 lies in Shenzhen, whatever 北京 in its name says.
+        assert self._referral("北京大学深圳医院") == "pass"
+        assert self._referral("深圳市人民医院") == "pass"
+
+    def test_a_listed_hospital_in_another_city_fails(self) -> None:
+        # No city in the name: the table places it in Shanghai / Guangzhou.
+        assert self._referral("复旦大学附属肿瘤医院") == "fail"
+        assert self._referral("广东省人民医院") == "fail"
+
+    def test_a_misread_hospital_name_is_unsure(self) -> None:
+        assert self._referral("复旦大学附属肿瘤医陇") == "unsure"
+
+
+def _with_problems(item: Evidence, *codes: str, confidence: float | None = None) -> Evidence:
+    reading = item.reading
+    if confidence is not None:
+        fields = {
+            k: dataclasses.replace(f, confidence=confidence) for k, f in reading.fields.items()
+        }
+        reading = dataclasses.replace(reading, fields=fields)
+    problems = tuple(QualityProblem(code=c, message=f"{c} 问题") for c in codes)
+    return dataclasses.replace(item, reading=reading, quality=Quality(problems=problems))
+
+
+class TestPageQuality:
+    """A local quality problem is a note only where it demonstrably hid nothing."""
+
+    def _quality(self, verdict: Verdict, doc_id: str) -> tuple[str, bool]:
+        check = next(
+            c
+            for c in verdict.checks
+            if c.code == "page.quality" and c.evidence[0].document_id == doc_id
+        )
+        return check.outcome.value, check.blocking
+
+    def test_glare_on_a_fully_read_and_matched_card_is_a_note(self) -> None:
+        card = _with_problems(_id_card(), "glare")
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.APPROVE
+        assert self._quality(verdict, "id") == ("unsure", False)
+
+    def test_glare_blocks_when_a_field_is_missing(self) -> None:
+        card = _doc("id_card_front", "id", name=NAME, sex="男", birth_date="1960-05-01")
+        verdict = verify_filing(
+            _facts(), [_with_problems(card, "glare"), _permit()], book_or_pack=BOOK
+        )
+        assert verdict.decision is Decision.REVIEW
+        assert self._quality(verdict, "id") == ("unsure", True)
+
+    def test_glare_blocks_when_a_field_was_read_without_confidence(self) -> None:
+        card = _with_problems(_id_card(), "glare", confidence=0.3)
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+        assert self._quality(verdict, "id") == ("unsure", True)
+
+    def test_glare_blocks_when_another_check_of_the_page_is_unsure(self) -> None:
+        card = _doc(
+            "id_card_front", "id", name="王建", id_number=IDN, sex="男", birth_date="1960-05-01"
+        )
+        verdict = verify_filing(
+            _facts(), [_with_problems(card, "glare"), _permit()], book_or_pack=BOOK
+        )
+        assert verdict.decision is Decision.REVIEW
+        assert self._quality(verdict, "id") == ("unsure", True)
+
+    def test_glare_blocks_on_a_page_with_no_check_of_its_own(self) -> None:
+        back = _with_problems(_doc("id_card_back", "back"), "glare")
+        verdict = verify_filing(_facts(), [_id_card(), back, _permit()], book_or_pack=BOOK)
+        assert self._quality(verdict, "back") == ("unsure", True)
+
+    @pytest.mark.parametrize("problem", ["blurry", "too_dark", "overexposed", "low_resolution"])
+    def test_whole_page_problems_always_block(self, problem: str) -> None:
+        card = _with_problems(_id_card(), problem)
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+        assert self._quality(verdict, "id") == ("unsure", True)
+
+    def test_glare_with_blur_blocks(self) -> None:
+        card = _with_problems(_id_card(), "glare", "blurry")
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+
+    def test_a_pack_without_notes_blocks_on_glare(self) -> None:
+        pack = BOOK.for_region("321002")
+        strict = pack.model_copy(
+            update={"quality": pack.quality.model_copy(update={"note_when_read": ()})}
+        )
+        card = _with_problems(_id_card(), "glare")
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=strict)
+        assert verdict.decision is Decision.REVIEW
