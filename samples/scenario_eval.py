@@ -14,6 +14,11 @@ The reader is a callable ``Scenario -> list[Evidence]``: ground truth by
 default (``--reader truth``), or the real OCR (``--reader ocr``), which
 renders each document through ``samples.generate``, photographs it and reads
 it with :class:`ocr.reader.Reader`.
+
+``--readings FILE`` keeps every scenario's evidence in a JSON-lines file as
+it is read, and reuses what the file already holds: a long OCR run can be
+resumed, and the verifier re-measured on the same readings without reading
+again (the scenarios and readings are deterministic for a count and seed).
 """
 
 from __future__ import annotations
@@ -28,16 +33,25 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
 
+from ocr.domain import DocumentReading, Quality
 from samples.filings import Scenario, duplicate_hits, generate_scenarios, ground_truth_evidence
 from verifiers.domain import Decision, Evidence, Verdict
 from verifiers.policy import PolicyBook, load_packs
 from verifiers.verify import evidence_from_page, verify_filing
 
-__all__ = ["EvaluationReport", "ScenarioReader", "evaluate", "main", "ocr_scenario_reader"]
+__all__ = [
+    "EvaluationReport",
+    "ScenarioReader",
+    "cached_reader",
+    "evaluate",
+    "main",
+    "ocr_scenario_reader",
+]
 
 ScenarioReader = Callable[[Scenario], list[Evidence]]
 
@@ -190,6 +204,59 @@ def ocr_scenario_reader(*, seed: int = 0) -> ScenarioReader:
     return read
 
 
+def _export_evidence(item: Evidence) -> dict[str, Any]:
+    return {
+        "document_id": item.document_id,
+        "page": item.page,
+        "reading": item.reading.export(),
+        "quality": item.quality.export(),
+        "image_sha256": item.image_sha256,
+        "phash": item.phash,
+    }
+
+
+def _load_evidence(data: dict[str, Any]) -> Evidence:
+    return Evidence(
+        document_id=str(data["document_id"]),
+        page=int(data["page"]),
+        reading=DocumentReading.from_dict(data["reading"]),
+        quality=Quality.from_dict(data["quality"]),
+        image_sha256=str(data.get("image_sha256", "")),
+        phash=str(data.get("phash", "")),
+    )
+
+
+def cached_reader(reader: ScenarioReader, path: Path) -> ScenarioReader:
+    """Wrap a reader so each scenario's evidence is kept in, and reused from, a file.
+
+    Args:
+        reader: The reader to call for scenarios the file does not hold yet.
+        path: A JSON-lines file, one ``{"scenario": id, "evidence": [...]}`` per line,
+            appended to as scenarios are read.
+
+    Returns:
+        The caching reader.
+    """
+    known: dict[str, list[Evidence]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                known[row["scenario"]] = [_load_evidence(e) for e in row["evidence"]]
+
+    def read(scenario: Scenario) -> list[Evidence]:
+        if scenario.id in known:
+            return known[scenario.id]
+        evidence = reader(scenario)
+        row = {"scenario": scenario.id, "evidence": [_export_evidence(e) for e in evidence]}
+        with path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        known[scenario.id] = evidence
+        return evidence
+
+    return read
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation from the command line and print the report.
 
@@ -204,12 +271,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reader", choices=("truth", "ocr"), default="truth")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--readings",
+        type=Path,
+        help="JSON-lines file to keep the readings in and reuse them from",
+    )
     args = parser.parse_args(argv)
     book = load_packs()
     scenarios = generate_scenarios(count=args.count, seed=args.seed, book=book)
-    reader = (
-        ground_truth_evidence if args.reader == "truth" else ocr_scenario_reader(seed=args.seed)
-    )
+    reader: ScenarioReader
+    if args.reader == "truth":
+        reader = ground_truth_evidence
+    elif args.readings is not None and _holds_all(args.readings, scenarios):
+        # Every reading is kept: the OCR models need not load.
+        reader = _unreadable
+    else:
+        reader = ocr_scenario_reader(seed=args.seed)
+    if args.readings is not None:
+        reader = cached_reader(reader, args.readings)
     report = evaluate(scenarios, reader=reader, book=book, reader_name=args.reader)
     exported = report.export()
     if args.json:
@@ -219,6 +298,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if key not in ("decisions_by_defect", "false_approval_ids"):
                 sys.stdout.write(f"{key}: {value}\n")
     return 1 if report.false_approvals else 0
+
+
+def _holds_all(path: Path, scenarios: Sequence[Scenario]) -> bool:
+    if not path.exists():
+        return False
+    held = {
+        json.loads(line)["scenario"]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    return all(s.id in held for s in scenarios)
+
+
+def _unreadable(scenario: Scenario) -> list[Evidence]:
+    raise LookupError(f"no kept reading for {scenario.id}")
 
 
 if __name__ == "__main__":

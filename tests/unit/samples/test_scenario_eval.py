@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
 from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
-from samples.scenario_eval import evaluate, main
+from samples.scenario_eval import cached_reader, evaluate, main
 from verifiers import Evidence, load_packs
 
 
@@ -41,3 +42,43 @@ class TestEvaluate:
         assert main(["--count", "20", "--seed", "5", "--json"]) == 0
         printed = json.loads(capsys.readouterr().out)
         assert printed["scenarios"] == 20
+
+
+class TestKeptReadings:
+    def test_readings_are_kept_and_reused(self, tmp_path: Path) -> None:
+        book = load_packs()
+        scenarios = generate_scenarios(count=8, seed=6, book=book)
+        calls: list[str] = []
+
+        def counting(scenario: Scenario) -> list[Evidence]:
+            calls.append(scenario.id)
+            return ground_truth_evidence(scenario)
+
+        kept = tmp_path / "readings.jsonl"
+        first = evaluate(
+            scenarios, reader=cached_reader(counting, kept), book=book, timing_rounds=1
+        )
+        again = evaluate(
+            scenarios, reader=cached_reader(counting, kept), book=book, timing_rounds=1
+        )
+        assert len(calls) == len(scenarios)
+        assert again.by_defect == first.by_defect
+        assert again.false_approvals == first.false_approvals
+
+    def test_main_verifies_kept_readings_without_the_reader(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        book = load_packs()
+        kept = tmp_path / "readings.jsonl"
+        evaluate(
+            generate_scenarios(count=6, seed=9, book=book),
+            reader=cached_reader(ground_truth_evidence, kept),
+            book=book,
+            timing_rounds=1,
+        )
+        argv = ["--count", "6", "--seed", "9", "--reader", "ocr", "--readings", str(kept), "--json"]
+        assert main(argv) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert printed["scenarios"] == 6
+        assert printed["reader"] == "ocr"
+        assert printed["clean_approval_rate"] == 1.0
