@@ -156,6 +156,9 @@ class QualityRules(_Model):
     note_when_read: tuple[str, ...] = ()
     """Local problems (a glare spot) that are only a note on a document whose
     checks all passed on confidently read fields; anywhere else they block."""
+    note_min_sharpness: float = Field(default=0.45, ge=0)
+    """A noted problem still blocks on a page measuring less sharp than this
+    (``Quality.sharpness``): a blur the reader let pass may hide behind it."""
 
     @field_validator("note_when_read")
     @classmethod

@@ -150,7 +150,8 @@ def _check_quality(
     """Judge the page quality of one document in the light of its other checks.
 
     A problem blocks unless the pack lists it as a note (a local glare spot)
-    and it demonstrably hid nothing: the document's kind is confident, it has
+    and it demonstrably hid nothing: the page is clearly sharp (the pack's
+    ``note_min_sharpness``), the document's kind is confident, it has
     checks of its own beyond the kind, every blocking one passed, and every
     field they read was read with confidence. Then it is reported as an
     ``unsure`` that does not block.
@@ -170,8 +171,11 @@ def _check_quality(
 def _quality_hid_nothing(
     ctx: CheckContext, item: Evidence, document_checks: Sequence[CheckResult]
 ) -> bool:
-    noted = set(ctx.pack.quality.note_when_read)
+    rules = ctx.pack.quality
+    noted = set(rules.note_when_read)
     if not noted or any(p.code not in noted for p in item.quality.problems):
+        return False
+    if item.quality.sharpness < rules.note_min_sharpness:
         return False
     own = [c for c in document_checks if c.code != CheckCode.DOCUMENT_KIND.value and c.blocking]
     if not own or any(c.outcome is not Outcome.PASS for c in document_checks if c.blocking):

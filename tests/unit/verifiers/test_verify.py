@@ -364,7 +364,9 @@ class TestPlaces:
         assert self._referral("复旦大学附属肿瘤医陇") == "unsure"
 
 
-def _with_problems(item: Evidence, *codes: str, confidence: float | None = None) -> Evidence:
+def _with_problems(
+    item: Evidence, *codes: str, confidence: float | None = None, sharpness: float = 0.7
+) -> Evidence:
     reading = item.reading
     if confidence is not None:
         fields = {
@@ -372,7 +374,8 @@ def _with_problems(item: Evidence, *codes: str, confidence: float | None = None)
         }
         reading = dataclasses.replace(reading, fields=fields)
     problems = tuple(QualityProblem(code=c, message=f"{c} 问题") for c in codes)
-    return dataclasses.replace(item, reading=reading, quality=Quality(problems=problems))
+    quality = Quality(problems=problems, sharpness=sharpness)
+    return dataclasses.replace(item, reading=reading, quality=quality)
 
 
 class TestPageQuality:
@@ -424,6 +427,14 @@ class TestPageQuality:
     @pytest.mark.parametrize("problem", ["blurry", "too_dark", "overexposed", "low_resolution"])
     def test_whole_page_problems_always_block(self, problem: str) -> None:
         card = _with_problems(_id_card(), problem)
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+        assert self._quality(verdict, "id") == ("unsure", True)
+
+    @pytest.mark.parametrize("sharpness", [0.0, 0.3, 0.44])
+    def test_glare_on_a_page_of_doubtful_sharpness_blocks(self, sharpness: float) -> None:
+        # A blur below the reader's own threshold may hide behind the glare.
+        card = _with_problems(_id_card(), "glare", sharpness=sharpness)
         verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
         assert verdict.decision is Decision.REVIEW
         assert self._quality(verdict, "id") == ("unsure", True)
