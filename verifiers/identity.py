@@ -10,6 +10,7 @@ passes.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from datetime import date
 from typing import Final
@@ -143,13 +144,32 @@ def _check_birth_sex(ctx: CheckContext, evidence: Evidence) -> CheckResult:
     parsed = parse_id_number(ctx.facts.applicant_id_number, today=ctx.facts.filed_on)
     refs = [ref(evidence, "birth_date"), ref(evidence, "sex")]
     birth, sex = read_date(evidence, "birth_date"), read_field(evidence, "sex")
-    if parsed is None or not isinstance(birth, date) or sex is None:
+    if parsed is None or not isinstance(birth, date):
         return ctx.result(code, Outcome.UNSURE, "未能核对出生日期和性别", refs)
     if birth != parsed.birth_date:
         return ctx.result(code, Outcome.FAIL, "出生日期与身份证号码不符", refs)
+    if sex is None:
+        if _number_matches(ctx, evidence):
+            # The sex is the ID number's sequence parity, and the number on this
+            # very document is the applicant's: an unread 男/女 hides nothing.
+            message = "出生日期与身份证号码一致；性别未能读出（由身份证号码确定），不影响审核"
+            return dataclasses.replace(
+                ctx.result(code, Outcome.UNSURE, message, refs), blocking=False
+            )
+        return ctx.result(code, Outcome.UNSURE, "未能核对出生日期和性别", refs)
     if sex.value.strip() != parsed.sex:
         return ctx.result(code, Outcome.FAIL, "性别与身份证号码不符", refs)
     return ctx.result(code, Outcome.PASS, "出生日期和性别与身份证号码一致", refs)
+
+
+def _number_matches(ctx: CheckContext, evidence: Evidence) -> bool:
+    """Tell whether the document's ID number was read confidently as the applicant's."""
+    found = read_field(evidence, "id_number")
+    return (
+        found is not None
+        and ctx.is_confident(found)
+        and normalise_id_text(found.value) == normalise_id_text(ctx.facts.applicant_id_number)
+    )
 
 
 def _check_card_valid(ctx: CheckContext, evidence: Evidence) -> CheckResult:

@@ -452,3 +452,37 @@ class TestPageQuality:
         card = _with_problems(_id_card(), "glare")
         verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=strict)
         assert verdict.decision is Decision.REVIEW
+
+
+class TestBirthAndSex:
+    def _check(self, card: Evidence) -> tuple[Decision, str, bool]:
+        verdict = verify_filing(_facts(), [card, _permit()], book_or_pack=BOOK)
+        check = next(c for c in verdict.checks if c.code == "identity.birth_sex")
+        return verdict.decision, check.outcome.value, check.blocking
+
+    def test_unread_sex_beside_the_applicants_own_number_is_a_note(self) -> None:
+        card = _doc("id_card_front", "id", name=NAME, id_number=IDN, birth_date="1960-05-01")
+        assert self._check(card) == (Decision.APPROVE, "unsure", False)
+
+    def test_unread_sex_with_an_unsure_number_blocks(self) -> None:
+        card = _doc("id_card_front", "id", name=NAME, birth_date="1960-05-01")
+        assert self._check(card)[1:] == ("unsure", True)
+        low = _with_problems(
+            _doc("id_card_front", "id", name=NAME, id_number=IDN, birth_date="1960-05-01"),
+            confidence=0.3,
+        )
+        assert self._check(low)[1:] == ("unsure", True)
+
+    def test_unread_birth_date_blocks(self) -> None:
+        card = _doc("id_card_front", "id", name=NAME, id_number=IDN, sex="男")
+        assert self._check(card) == (Decision.REVIEW, "unsure", True)
+
+    def test_wrong_birth_date_fails_even_when_sex_is_unread(self) -> None:
+        card = _doc("id_card_front", "id", name=NAME, id_number=IDN, birth_date="1961-05-01")
+        assert self._check(card) == (Decision.REVIEW, "fail", True)
+
+    def test_wrong_sex_fails(self) -> None:
+        card = _doc(
+            "id_card_front", "id", name=NAME, id_number=IDN, sex="女", birth_date="1960-05-01"
+        )
+        assert self._check(card) == (Decision.REVIEW, "fail", True)
