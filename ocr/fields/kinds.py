@@ -318,7 +318,7 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
 def _commitment(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: _pattern_field(page, _PERSON) or page.text_field(["承诺人", "姓名"], clean_name),
-        F.ADDRESS: _after(page, r"居住地址[:：]?(.+?)[。，,；]")
+        F.ADDRESS: _after(page, r"居住地址[:：]?(.+?(?:室|号))(?!\d)")
         or page.text_field(["现居住地址", "居住地址"]),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.DATE: _last_date(page),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from ocr.fields.values import find_dates
 from ocr.layout import PageLine, compact
 
 __all__ = ["KNOWN_LABELS", "LabelHit", "find_value", "following_lines", "reading_order"]
@@ -130,17 +131,18 @@ def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
         if line is label or line.box[0] < label.box[2] - unit * 0.5:
             continue
         overlap = min(line.box[3], label.box[3]) - max(line.box[1], label.box[1])
-        if overlap < 0.4 * min(line.height, label.height):
+        if overlap < 0.2 * min(line.height, label.height):
             continue
         if line.box[0] - label.box[2] > unit * 12:
             continue
         candidates.append(line)
     if not candidates:
         return None
-    # The nearest column to the right; within it, the line closest to the label's row.
+    # The nearest column to the right; within it, the first line level with the label
+    # (a value wrapped in a tall cell starts there; continuations follow below).
     left = min(line.box[0] for line in candidates)
     column = [line for line in candidates if line.box[0] - left < unit * 2]
-    return min(column, key=lambda line: abs(line.centre_y - label.centre_y))
+    return min(column, key=lambda line: line.box[1])
 
 
 def _below(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
@@ -178,7 +180,7 @@ def following_lines(
         text = compact(line.text)
         if any(text.startswith(label) for label in KNOWN_LABELS):
             break
-        if sum(c.isdigit() for c in text) >= _MAX_CONTINUATION_DIGITS:
+        if sum(c.isdigit() for c in text) >= _MAX_CONTINUATION_DIGITS or find_dates(text):
             break
         found.append(line)
         current = line

@@ -136,5 +136,27 @@ class TestOtherKinds:
         assert values["valid_from"] == "2024-01-01"
         assert values["valid_until"] == "2025-12-31"
 
+    def test_value_wrapped_in_a_tall_cell_beside_its_label(self) -> None:
+        lines = [
+            line("住址", 50, 100),
+            line("江苏省苏州市吴中区东吴北路184号32幢601", 200, 80, w=600),
+            line("室", 200, 116),
+            line("户口登记机关 某派出所", 50, 200),
+        ]
+
+        values = _values(DocumentKind.HUKOU_FRONT, lines)
+
+        assert values["address"] == "江苏省苏州市吴中区东吴北路184号32幢601室"
+
+    def test_address_stops_before_a_date_row(self) -> None:
+        lines = [
+            line("坐落 江苏省苏州市姑苏区人民路153号13幢601室", 50, 100, w=700),
+            line("2017年11月16日", 95, 140),
+        ]
+
+        assert _values(DocumentKind.PROPERTY_CERTIFICATE, lines)["address"] == (
+            "江苏省苏州市姑苏区人民路153号13幢601室"
+        )
+
     def test_unknown_documents_have_no_fields(self) -> None:
         assert _values(DocumentKind.UNKNOWN, [line("姓名 王建国", 0, 0)]) == {}
