@@ -48,7 +48,7 @@ def document_records(file: str, readings: Sequence[PageReading]) -> list[dict[st
 
 
 def _read(args: argparse.Namespace) -> int:
-    reader = Reader(RapidOcrEngine(threads=args.threads))
+    reader = Reader(RapidOcrEngine(threads=args.threads), read_seal_text=args.seal_text)
     for name in args.files:
         readings = reader.read_file(Path(name).read_bytes())
         for record in document_records(name, readings):
@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("files", nargs="+")
     read.add_argument("--json", action="store_true", help="JSON lines (the only format)")
     read.add_argument("--threads", type=int, default=2)
+    read.add_argument("--seal-text", action="store_true", help="also read text inside seals")
     read.set_defaults(run=_read)
     evaluate = commands.add_parser("eval", help="accuracy against a generated corpus")
     evaluate.add_argument("directory")
