@@ -30,6 +30,26 @@ __all__ = [
 ]
 
 _READABLE_SEAL_TEXT: Final = 4
+# A partial seal reading: this many distinct characters of the issuer's name,
+# making up this share of the characters read.
+_PARTIAL_SHARED: Final = 3
+_PARTIAL_SHARE: Final = 0.6
+# Words of seals that belong to other kinds of issuer than a hospital.
+_OTHER_ISSUERS: Final[tuple[str, ...]] = (
+    "公司",
+    "有限",
+    "集团",
+    "局",
+    "厂",
+    "所",
+    "委员会",
+    "街道",
+    "学校",
+    "银行",
+    "政府",
+    "户口",
+    "合同",
+)
 OPEN_ENDED: Final[frozenset[str]] = frozenset({"长期", "长期有效", "无固定期限", "永久"})
 
 
@@ -189,6 +209,7 @@ def check_seal(
     *,
     what: str,
     expected_words: tuple[str, ...] = (),
+    issuer_field: str | None = None,
 ) -> CheckResult:
     """Check that a document carries a seal (and, when readable, the right kind of seal).
 
@@ -198,7 +219,13 @@ def check_seal(
         code: The check code to report under.
         what: Who should have stamped it, for the message (e.g. 单位公章).
         expected_words: Words a readable seal text should contain (医院 ...);
-            a seal whose text is read but holds none of them is ``unsure``.
+            a seal whose text is read but holds none of them is ``unsure``,
+            unless it is a partial reading of the issuer (below).
+        issuer_field: The field naming who should have stamped it (the
+            referring hospital). Curved seal text is often read in pieces and
+            out of order (院邢台市第三医); a reading that names no other kind of
+            issuer and whose characters are mostly the issuer's name counts as
+            the issuer's seal.
 
     Returns:
         ``pass``, ``fail`` (no seal) or ``unsure`` (a faint or unexpected seal).
@@ -229,5 +256,25 @@ def check_seal(
         and readable
         and not any(word in s.text for s in readable for word in expected_words)
     ):
-        return ctx.result(code, Outcome.UNSURE, f"印章文字与{what}不符，请人工核对", refs)
+        issuer = read_field(evidence, issuer_field) if issuer_field else None
+        if issuer is None or not all(_is_partial_reading(s.text, issuer.value) for s in readable):
+            return ctx.result(code, Outcome.UNSURE, f"印章文字与{what}不符，请人工核对", refs)
+        return ctx.result(
+            code, Outcome.PASS, f"已盖{what}（印章文字部分读出，与{issuer.value}相符）", refs
+        )
     return ctx.result(code, Outcome.PASS, f"已盖{what}", refs)
+
+
+def _is_partial_reading(seal_text: str, issuer: str) -> bool:
+    """Tell whether a seal text reads as pieces of the issuer's name.
+
+    It names no other kind of issuer (公司, 局 ...), shares at least
+    :data:`_PARTIAL_SHARED` distinct characters with the issuer's name, and at
+    least :data:`_PARTIAL_SHARE` of its own distinct characters are the issuer's.
+    """
+    text = "".join(seal_text.split())
+    if any(marker in text for marker in _OTHER_ISSUERS):
+        return False
+    own = set(text)
+    shared = own & set("".join(issuer.split()))
+    return len(shared) >= _PARTIAL_SHARED and len(shared) >= _PARTIAL_SHARE * len(own)

@@ -35,6 +35,7 @@ def check_referral(ctx: CheckContext, evidence: Evidence) -> list[CheckResult]:
             CheckCode.REFERRAL_SEAL,
             what="医院或医保办印章",
             expected_words=_HOSPITAL_SEAL_WORDS,
+            issuer_field="hospital",
         ),
         check_recent(ctx, evidence, CheckCode.REFERRAL_RECENT, max_months=months, what="转诊单"),
         check_place(ctx, evidence, CheckCode.REFERRAL_DESTINATION, "destination", what="转往地"),

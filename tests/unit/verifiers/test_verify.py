@@ -486,3 +486,32 @@ class TestBirthAndSex:
             "id_card_front", "id", name=NAME, id_number=IDN, sex="女", birth_date="1960-05-01"
         )
         assert self._check(card) == (Decision.REVIEW, "fail", True)
+
+
+class TestReferralSeal:
+    def _seal(self, seal: str, hospital: str | None = "邢台市第三医院") -> tuple[str, Decision]:
+        fields = {"name": NAME, "id_number": IDN, "destination": "上海市", "date": "2025-05-20"}
+        if hospital is not None:
+            fields["hospital"] = hospital
+        form = _doc("referral_form", "ref", seal=seal, **fields)
+        facts = _facts("referral", insured_region="130502")
+        verdict = verify_filing(facts, [_id_card(), form], book_or_pack=BOOK)
+        check = next(c for c in verdict.checks if c.code == "referral.seal")
+        return check.outcome.value, verdict.decision
+
+    def test_a_hospital_seal_passes(self) -> None:
+        assert self._seal("邢台市第三医院医保办") == ("pass", Decision.APPROVE)
+
+    def test_seal_text_read_in_pieces_of_the_hospitals_name_passes(self) -> None:
+        assert self._seal("院邢台市第三医") == ("pass", Decision.APPROVE)
+        assert self._seal("北人续医", hospital="苏北人民医院") == ("pass", Decision.APPROVE)
+
+    def test_garbled_seal_text_unlike_the_hospital_is_unsure(self) -> None:
+        assert self._seal("巍能接送院")[0] == "unsure"
+
+    def test_a_company_seal_is_unsure_even_when_it_shares_characters(self) -> None:
+        assert self._seal("邢台市第三有限公司")[0] == "unsure"
+        assert self._seal("邢台市公安局第三分局")[0] == "unsure"
+
+    def test_without_the_hospital_field_unexpected_text_is_unsure(self) -> None:
+        assert self._seal("院邢台市第三医", hospital=None)[0] == "unsure"
