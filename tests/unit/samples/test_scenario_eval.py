@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ocr.domain import Quality, QualityProblem
 from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
 from samples.scenario_eval import cached_reader, evaluate, main
 from verifiers import Evidence, load_packs
@@ -37,6 +38,28 @@ class TestEvaluate:
 
         report = evaluate(scenarios, reader=sharp_reader, book=book, timing_rounds=1)
         assert len(report.false_approvals) == len(scenarios)
+
+    def test_glare_everywhere_keeps_clean_filings_automatic_and_defects_caught(self) -> None:
+        book = load_packs()
+        scenarios = generate_scenarios(count=80, seed=11, book=book)
+        glare = QualityProblem(code="glare", message="有反光")
+
+        def glaring_reader(scenario: Scenario) -> list[Evidence]:
+            # Every page glares; a blurry page is measured soft but reported only
+            # as glare (the reader missed the blur).
+            out = []
+            for e in ground_truth_evidence(scenario):
+                sharpness = 0.33 if e.quality.problems else 0.7
+                out.append(
+                    dataclasses.replace(e, quality=Quality(problems=(glare,), sharpness=sharpness))
+                )
+            return out
+
+        report = evaluate(scenarios, reader=glaring_reader, book=book, timing_rounds=1)
+        exported = report.export()
+        assert exported["false_approvals"] == 0
+        assert exported["clean_approval_rate"] == 1.0
+        assert report.by_defect["blurry_photo"]["approve"] == 0
 
     def test_main_prints_json_and_exits_zero(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--count", "20", "--seed", "5", "--json"]) == 0
