@@ -174,7 +174,7 @@ def ocr_scenario_reader(*, seed: int = 0) -> ScenarioReader:
     document id, with the photo's SHA-256 and perceptual hash.
 
     Args:
-        seed: Seeds the rendering and photo effects.
+        seed: Seeds the rendering and photo effects (with each scenario's id).
 
     Returns:
         The reader callable.
@@ -187,9 +187,11 @@ def ocr_scenario_reader(*, seed: int = 0) -> ScenarioReader:
     from samples.filings import render_scenario
 
     ocr = Reader(RapidOcrEngine())
-    rng = random.Random(seed)
 
     def read(scenario: Scenario) -> list[Evidence]:
+        # Each scenario's photos depend on the seed and the scenario alone, so a
+        # resumed run (--readings) photographs exactly what a full run would.
+        rng = random.Random(f"{seed}/{scenario.id}")
         evidence: list[Evidence] = []
         for doc, (photo, _truth) in render_scenario(scenario, rng):
             bgr = np.ascontiguousarray(np.asarray(photo.convert("RGB"))[:, :, ::-1])
