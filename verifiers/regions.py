@@ -164,14 +164,29 @@ class RegionTable:
         """Every distinct city (or province, when no finer place is named) in a text.
 
         A listed hospital counts as the city it lies in; the place names
-        inside its name do not count.
+        inside its name do not count, nor do streets named after a place
+        (北京东路, 苏州路).
         """
         hospitals, compact = self._take_hospitals("".join(text.split()))
         codes = {code for _, code in hospitals} | {
-            code for name, code in self._patterns if name in compact
+            code for name, code in self._patterns if _names_place(compact, name)
         }
         finer = {city_of(c) for c in codes if not c.endswith("0000") or _is_city(c)}
         return frozenset(finer or codes)
+
+
+# What follows a place name that names a street, not the place (北京东路, 苏州路).
+_STREET: Final[re.Pattern[str]] = re.compile(r"(?:[东西南北中]?路|[东西南北中]?大?街|大道|巷)")
+
+
+def _names_place(text: str, name: str) -> bool:
+    """Tell whether ``name`` occurs in ``text`` other than as a street's name."""
+    at = text.find(name)
+    while at >= 0:
+        if not _STREET.match(text, at + len(name)):
+            return True
+        at = text.find(name, at + 1)
+    return False
 
 
 def _is_city(code: str) -> bool:
