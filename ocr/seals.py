@@ -28,12 +28,19 @@ _MIN_ROUNDNESS: Final = 0.72
 _MAX_FILL: Final = 0.55
 _MIN_FILL: Final = 0.03
 _UNWRAP_RADIUS: Final = 160
-_MIN_REDNESS: Final = 20
+_MIN_REDNESS: Final = 45
+_PAPER_SHARE: Final = 0.025
+_MIN_PAPER: Final = 40.0
 _MIN_RING: Final = 0.5
 _RING_INNER: Final = 0.78
 _CORE_RADIUS: Final = 0.55
 _MAX_CORE_FILL: Final = 0.45
 _MIN_RED: Final = 90
+_INK: Final = 255
+_SOLID: Final = 128
+_MAX_SOLID: Final = 0.05
+_CLUSTER_SHARE: Final = 0.035
+_SAME_SEAL: Final = 0.5
 
 Image = npt.NDArray[np.uint8]
 
@@ -47,20 +54,48 @@ class SealCandidate:
     text: str = ""
 
 
-def red_mask(image: Image) -> Image:
+def red_mask(image: Image, *, paper_size: int | None = None) -> Image:
     """Pixels of red ink (255) in a BGR image, faded stamps included.
 
-    Redness is the red channel's lead over the mean of green and blue, which
-    survives fading and tinted paper better than a hue window.
+    Args:
+        image: BGR pixels.
+        paper_size: Width in pixels of the neighbourhood the paper colour is
+            taken from (see :func:`_red_labels`).
     """
-    channels = image.astype(np.int16)
-    blue, green, red = channels[:, :, 0], channels[:, :, 1], channels[:, :, 2]
-    redness = red - (green + blue) // 2
-    # Tinted paper (the household register's pink) raises redness everywhere:
-    # ink must stand out from the page's typical level.
-    level = max(_MIN_REDNESS, float(np.median(redness)) + _MIN_REDNESS)
-    ink = (redness > level) & (red > _MIN_RED) & (red - green > level)
-    return np.where(ink, 255, 0).astype(np.uint8)
+    labels = _red_labels(image, paper_size=paper_size)
+    return np.where(labels == _INK, 255, 0).astype(np.uint8)
+
+
+def _red_labels(image: Image, *, paper_size: int | None = None) -> Image:
+    """Red ink (``_INK``) and solid red areas (``_SOLID``) in a BGR image.
+
+    Each channel is first divided by the local paper colour (the brightest
+    value nearby), so warm light, tinted paper (the household register's pink)
+    and large coloured areas (a face, a red card) become neutral while thin
+    ink keeps its colour. Redness is then the red channel's lead over the mean
+    of green and blue.
+
+    Args:
+        image: BGR pixels.
+        paper_size: Width in pixels of the neighbourhood the paper colour is
+            taken from; wider than any ink stroke (default: 2 % of the long side).
+    """
+    size = paper_size or max(9, round(max(image.shape[:2]) * _PAPER_SHARE))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size | 1, size | 1))
+    paper = cv2.dilate(image, kernel).astype(np.float32)
+    flat = image.astype(np.float32) * 255.0 / np.maximum(paper, _MIN_PAPER)
+    blue, green, red = flat[:, :, 0], flat[:, :, 1], flat[:, :, 2]
+    redness = red - (green + blue) / 2
+    ink = (redness > _MIN_REDNESS) & (red - green > _MIN_REDNESS) & (image[:, :, 2] > _MIN_RED)
+    # A large solid red area (a card's red face) is no ink; its edges, where
+    # the paper estimate reaches the white beyond, would otherwise look like one.
+    raw = image.astype(np.int16)
+    reddish = (raw[:, :, 2] - (raw[:, :, 1] + raw[:, :, 0]) // 2 > _MIN_REDNESS) & (
+        raw[:, :, 2] - raw[:, :, 1] > _MIN_REDNESS
+    )
+    solid = cv2.morphologyEx(np.where(reddish, 255, 0).astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    solid = cv2.dilate(solid, kernel)
+    return np.where(ink & (solid == 0), _INK, np.where(solid > 0, _SOLID, 0)).astype(np.uint8)
 
 
 def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> list[SealCandidate]:
@@ -76,14 +111,20 @@ def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> l
     """
     scale = min(1.0, _WORK_SIDE / max(image.shape[:2]))
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    mask = red_mask(np.asarray(small, dtype=np.uint8))
+    labels = _red_labels(np.asarray(small, dtype=np.uint8))
+    mask = np.where(labels == _INK, 255, 0).astype(np.uint8)
+    solid = labels == _SOLID
     long_side = max(mask.shape)
     size = max(3, round(long_side * 0.02)) | 1
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
     # Every contour, nested ones included: a seal can sit inside a red page
     # border or tinted frame that encloses everything else.
-    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-    judged = [c for c in (_judge(ct, mask, long_side=long_side) for ct in contours) if c]
+    contours = [
+        np.asarray(c, dtype=np.int32)
+        for c in cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
+    ]
+    contours.extend(_ink_clusters(mask, long_side=long_side))
+    judged = [c for c in (_judge(ct, mask, solid, long_side=long_side) for ct in contours) if c]
     found = []
     for candidate in _outermost(judged):
         x0, y0, x1, y1 = (v / scale for v in candidate[0])
@@ -92,27 +133,75 @@ def find_seals(image: Image, *, read: Callable[[Image], str] | None = None) -> l
     return sorted(found, key=lambda s: (s.box[2] - s.box[0]) * (s.box[3] - s.box[1]), reverse=True)
 
 
+def _ink_clusters(mask: Image, *, long_side: int) -> list[npt.NDArray[np.int32]]:
+    """Ink grouped by proximity, each as its points' hull.
+
+    A faded seal's ring breaks where the stamp pressed lightly and closing
+    does not join the pieces; the hull of the nearby pieces still traces it.
+    """
+    size = max(3, round(long_side * _CLUSTER_SHARE)) | 1
+    grouped = cv2.dilate(mask, np.ones((size, size), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped)
+    hulls = []
+    for label in range(1, count):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        if max(w, h) < _MIN_DIAMETER * long_side or max(w, h) > 1.2 * _MAX_DIAMETER * long_side:
+            continue
+        inside = (labels[y : y + h, x : x + w] == label) & (mask[y : y + h, x : x + w] > 0)
+        ys, xs = np.nonzero(inside)
+        if len(xs) < 3:
+            continue
+        points = np.stack([xs + x, ys + y], axis=1).astype(np.int32).reshape(-1, 1, 2)
+        hulls.append(np.asarray(cv2.convexHull(points), dtype=np.int32))
+    return hulls
+
+
 def _outermost(
     candidates: list[tuple[tuple[float, float, float, float], float]],
 ) -> list[tuple[tuple[float, float, float, float], float]]:
-    """Drop candidates lying inside another one (a ring's inner edge)."""
-    kept = []
-    for box, confidence in candidates:
-        inside = any(
-            other != box
-            and other[0] <= box[0] + 2
-            and other[1] <= box[1] + 2
-            and other[2] >= box[2] - 2
-            and other[3] >= box[3] - 2
-            for other, _ in candidates
-        )
-        if not inside:
+    """Drop candidates lying inside another one (a ring's inner edge) and the
+    weaker of two that outline the same seal."""
+    # An outline around two seals side by side is neither of them.
+    candidates = [
+        (box, confidence)
+        for box, confidence in candidates
+        if sum(_contains(box, other) for other, _ in candidates if other != box) < 2
+    ]
+    kept: list[tuple[tuple[float, float, float, float], float]] = []
+    for box, confidence in sorted(candidates, key=lambda c: c[1], reverse=True):
+        inside = any(other != box and _contains(other, box) for other, _ in candidates)
+        if not inside and all(_overlap(box, other) < _SAME_SEAL for other, _ in kept):
             kept.append((box, confidence))
     return kept
 
 
+def _contains(
+    outer: tuple[float, float, float, float], inner: tuple[float, float, float, float]
+) -> bool:
+    return (
+        outer[0] <= inner[0] + 2
+        and outer[1] <= inner[1] + 2
+        and outer[2] >= inner[2] - 2
+        and outer[3] >= inner[3] - 2
+    )
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / max(smaller, 1.0)
+
+
 def _judge(
-    contour: npt.NDArray[np.int32] | cv2.typing.MatLike, mask: Image, *, long_side: int
+    contour: npt.NDArray[np.int32] | cv2.typing.MatLike,
+    mask: Image,
+    solid: npt.NDArray[np.bool_],
+    *,
+    long_side: int,
 ) -> tuple[tuple[float, float, float, float], float] | None:
     x, y, w, h = cv2.boundingRect(contour)
     if not _MIN_DIAMETER * long_side <= max(w, h) <= _MAX_DIAMETER * long_side:
@@ -126,6 +215,9 @@ def _judge(
     roundness = 4 * math.pi * area / perimeter**2
     fill = float(np.count_nonzero(mask[y : y + h, x : x + w])) / float(w * h)
     if roundness < _MIN_ROUNDNESS or not _MIN_FILL <= fill <= _MAX_FILL:
+        return None
+    # Beside a solid red area (an emblem, a red card face) red edges are no seal.
+    if float(np.count_nonzero(solid[y : y + h, x : x + w])) / float(w * h) > _MAX_SOLID:
         return None
     ring, core = _ring_coverage(mask[y : y + h, x : x + w])
     if ring < _MIN_RING or core > _MAX_CORE_FILL:
