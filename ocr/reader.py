@@ -131,9 +131,10 @@ class Reader:
         quads = self._engine.detect(grey)
         rotation, skew = orientation_from_quads(quads)
         if rotation:
+            # The detector's boxes turn with the page: no second detection pass.
+            quads = _turn_quads(quads, height=grey.shape[0])
             page = np.ascontiguousarray(cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE))
             grey = text_channel(page)
-            quads = self._engine.detect(grey)
             skew = orientation_from_quads(quads, turned=True)[1]
         timings["detect"] = _since(mark)
         mark = time.perf_counter()
@@ -321,6 +322,23 @@ def _document(
             for line in region.lines
         ),
     )
+
+
+def _turn_quads(
+    quads: Sequence[tuple[tuple[float, float], ...]], *, height: int
+) -> list[tuple[tuple[float, float], ...]]:
+    """Quads on an image of ``height`` rows, as on that image turned 90° clockwise.
+
+    The corners are put back in the detector's order (top-left, top-right,
+    bottom-right, bottom-left in the turned image).
+    """
+    turned: list[tuple[tuple[float, float], ...]] = []
+    for quad in quads:
+        points = sorted(((float(height) - y, x) for x, y in quad), key=lambda p: p[0])
+        left = sorted(points[:2], key=lambda p: p[1])
+        right = sorted(points[2:], key=lambda p: p[1])
+        turned.append((left[0], right[0], right[1], left[1]))
+    return turned
 
 
 def _since(mark: float) -> float:

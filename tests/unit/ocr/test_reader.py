@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.domain import DocumentKind
-from ocr.reader import Reader
+from ocr.normalise import orientation_from_quads
+from ocr.reader import Reader, _turn_quads
 from tests.unit.ocr.fake_engine import FakeOcrEngine, text_line
 
 VALID_ID = "32100219650312102X"
@@ -95,3 +96,12 @@ class TestReaderReadPage:
 
         assert [d.kind for d in reading.documents] == [DocumentKind.UNKNOWN]
         assert reading.documents[0].box == (0.0, 0.0, 1.0, 1.0)
+
+
+class TestTurnQuads:
+    def test_a_vertical_line_becomes_horizontal_with_corners_in_detector_order(self) -> None:
+        # A line running down the left edge of a 1000-row image, 40 px wide, 300 px long.
+        quad = ((10.0, 100.0), (50.0, 100.0), (50.0, 400.0), (10.0, 400.0))
+        (turned,) = _turn_quads([quad], height=1000)
+        assert turned == ((600.0, 10.0), (900.0, 10.0), (900.0, 50.0), (600.0, 50.0))
+        assert orientation_from_quads([turned], turned=True) == (0, 0.0)
