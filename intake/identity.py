@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Final, Literal
 
 from intake.errors import InvalidIdNumberError, InvalidPhoneError, InvalidRegionCodeError
+from ocr.idnumber import check_character
 
 __all__ = [
     "PROVINCE_CODES",
@@ -49,8 +50,7 @@ PROVINCE_CODES: Final[frozenset[str]] = frozenset(
 )
 
 # ISO 7064 MOD 11-2: the weight of position i (0-based, left to right) is 2**(17-i) mod 11.
-_WEIGHTS: Final[tuple[int, ...]] = tuple(pow(2, 17 - i, 11) for i in range(17))
-_CHECK_CHARACTERS: Final[str] = "10X98765432"
+_ID_LENGTH: Final = 18
 _EARLIEST_BIRTH_DATE: Final[date] = date(1900, 1, 1)
 _ID_CHARACTERS: Final[re.Pattern[str]] = re.compile(r"\d{17}[\dX]")
 _MASK_KEEP: Final[int] = 4
@@ -76,10 +76,7 @@ def id_check_character(first17: str) -> str:
     Raises:
         ValueError: ``first17`` is not exactly 17 ASCII digits.
     """
-    if len(first17) != len(_WEIGHTS) or not first17.isascii() or not first17.isdigit():
-        raise ValueError("the check character needs exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARACTERS[total % 11]
+    return check_character(first17)
 
 
 def normalise_id_number(value: str, *, today: date) -> str:
@@ -100,7 +97,7 @@ def normalise_id_number(value: str, *, today: date) -> str:
             ``region``, ``birth_date`` or ``checksum``, checked in that order.
     """
     candidate = "".join(unicodedata.normalize("NFKC", value).split()).upper()
-    if len(candidate) != len(_WEIGHTS) + 1:
+    if len(candidate) != _ID_LENGTH:
         raise InvalidIdNumberError("length")
     if not candidate.isascii() or _ID_CHARACTERS.fullmatch(candidate) is None:
         raise InvalidIdNumberError("characters")
@@ -144,7 +141,7 @@ def id_birth_date(id_number: str) -> date:
         InvalidIdNumberError: ``birth_date`` when those characters are not a real date,
             ``length`` when the number is not 18 characters long.
     """
-    if len(id_number) != len(_WEIGHTS) + 1:
+    if len(id_number) != _ID_LENGTH:
         raise InvalidIdNumberError("length")
     birth = _parse_birth_date(id_number[6:14])
     if birth is None:
@@ -165,7 +162,7 @@ def id_sex(id_number: str) -> Literal["男", "女"]:
         InvalidIdNumberError: ``length`` or ``characters`` when the 17th character
             is missing or not a digit.
     """
-    if len(id_number) != len(_WEIGHTS) + 1:
+    if len(id_number) != _ID_LENGTH:
         raise InvalidIdNumberError("length")
     sequence_digit = id_number[16]
     if not sequence_digit.isascii() or not sequence_digit.isdigit():

@@ -2,8 +2,9 @@
 
 18 characters: a 6-digit GB/T 2260 region code, the birth date
 ``YYYYMMDD``, a 3-digit sequence (odd for men) and an ISO 7064 MOD 11-2
-check character (``0``-``9`` or ``X``). ``verifiers`` may not import
-``intake``, so the documents' numbers are checked here.
+check character (``0``-``9`` or ``X``). The one implementation of the
+maths: the reader repairs numbers with it, the verifiers check documents with
+it and intake validates what applicants type.
 """
 
 from __future__ import annotations

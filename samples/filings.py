@@ -21,10 +21,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Final
 
+from intake.identity import fake_id_number
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
+from ocr.idnumber import parse_id_number
 from verifiers.domain import DuplicateHit, Evidence, FilingFacts
 from verifiers.evidence import add_months
-from verifiers.idnumber import check_character, parse_id_number
 from verifiers.policy import PolicyBook, PolicyPack, load_packs
 from verifiers.regions import RegionTable, city_of, load_region_table
 
@@ -186,28 +187,6 @@ class _Draft:
         prefix, districts = self.treatment[1], self.treatment[2]
         street = self.rng.choice(_STREETS)
         return f"{prefix}{self.rng.choice(districts)}{street}{self.rng.randint(1, 399)}号"
-
-
-def fake_id_number(
-    rng: random.Random, *, region: str, birth: date | None = None, sex: str | None = None
-) -> str:
-    """Make up an ID number with a valid check character (``intake`` sits above us).
-
-    Args:
-        rng: The random source.
-        region: The 6-digit region code it starts with.
-        birth: The birth date; random between 1940 and 2000 when omitted.
-        sex: ``男`` or ``女``; random when omitted.
-
-    Returns:
-        An 18-character fake ID number.
-    """
-    if birth is None:
-        birth = date(1940, 1, 1) + timedelta(days=rng.randrange(60 * 365))
-    odd = rng.random() < 0.5 if sex is None else sex == "男"
-    sequence = 2 * rng.randrange(500) + (1 if odd else 0)
-    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
-    return first17 + check_character(first17)
 
 
 def _make_name(rng: random.Random, *, surname: str | None = None) -> str:

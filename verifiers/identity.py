@@ -16,10 +16,10 @@ from datetime import date
 from typing import Final
 
 from ocr.domain import DocumentKind
+from ocr.idnumber import normalise_id_text, parse_id_number
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
 from verifiers.evidence import CheckContext, read_date, read_field, ref
-from verifiers.idnumber import normalise_id_text, parse_id_number
 
 __all__ = ["check_applicant_id_number", "check_identity", "compare_names"]
 

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Final
 
+from ocr.idnumber import check_character
+
 __all__ = [
     "clean_name",
     "find_dates",
@@ -18,8 +20,6 @@ __all__ = [
 _DATE: Final = re.compile(
     r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})(?!\d)\s*日?"
 )
-_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECKS: Final = "10X98765432"
 # Characters the recogniser confuses with digits, and the digit each stands for.
 _TO_DIGIT: Final = str.maketrans(
     {
@@ -74,10 +74,9 @@ def find_dates(text: str) -> list[str]:
 
 def has_valid_check(number: str) -> bool:
     """Whether an 18-character ID number's ISO 7064 MOD 11-2 check character holds."""
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not number[:17].isascii() or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True))
-    return _CHECKS[total % 11] == number[17]
+    return check_character(number[:17]) == number[17]
 
 
 def repair_id_number(raw: str) -> tuple[str, bool]:

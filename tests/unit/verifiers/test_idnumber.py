@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from samples.filings import fake_id_number
-from verifiers.idnumber import check_character, parse_id_number
+from intake.identity import fake_id_number
+from ocr.idnumber import check_character, parse_id_number
 
 TODAY = date(2025, 6, 1)
 births = st.dates(min_value=date(1900, 1, 1), max_value=TODAY)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
+from ocr.idnumber import check_character
 from verifiers import (
     Decision,
     DuplicateHit,
@@ -18,7 +19,6 @@ from verifiers import (
     load_packs,
     verify_filing,
 )
-from verifiers.idnumber import check_character
 from verifiers.policy import PolicyBook
 
 BOOK: PolicyBook = load_packs()
