@@ -87,7 +87,12 @@ class Reader:
         ]
 
     def read_page(
-        self, image: Image, *, page: int = 1, text_layer: str | None = None
+        self,
+        image: Image,
+        *,
+        page: int = 1,
+        text_layer: str | None = None,
+        quality: Quality | None = None,
     ) -> PageReading:
         """Read one page: its documents with kinds, fields and seals.
 
@@ -95,13 +100,17 @@ class Reader:
             image: BGR page pixels, EXIF orientation applied.
             page: The 1-based page number.
             text_layer: The PDF page's text layer, when it has one.
+            quality: The page's quality as already measured by
+                :func:`~ocr.quality.assess_quality` on this same image (at
+                upload); measured here when not given.
 
         Returns:
             The page's reading.
         """
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        quality = assess_quality(image)
+        if quality is None:
+            quality = assess_quality(image)
         timings["quality"] = _since(started)
         if text_layer and len(text_layer.strip()) >= _MIN_TEXT_LAYER:
             documents = self._read_text_layer(text_layer)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ocr.domain import DocumentKind
 from ocr.normalise import orientation_from_quads
+from ocr.quality import assess_quality
 from ocr.reader import Reader, _turn_quads
 from tests.unit.ocr.fake_engine import FakeOcrEngine, text_line
 
@@ -75,6 +78,17 @@ class TestReaderReadPage:
         assert reading.engine_version.startswith("fake-1/")
         assert reading.models == ("fake.onnx@00000000",)
         assert reading.timings["total"] >= reading.timings["recognise"]
+
+    def test_quality_measured_at_upload_is_used_as_given(self) -> None:
+        reader = Reader(FakeOcrEngine(_back(100)), read_seal_text=False)
+        measured = assess_quality(_blank_page())
+        given = replace(measured, sharpness=0.123, glare=0.0)
+
+        reading = reader.read_page(_blank_page(), quality=given)
+
+        assert reading.quality.sharpness == 0.123
+        assert reading.quality.width == measured.width
+        assert reader.read_page(_blank_page()).quality.sharpness == measured.sharpness
 
     def test_text_layer_is_read_without_ocr(self) -> None:
         engine = FakeOcrEngine([])
