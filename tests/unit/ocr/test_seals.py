@@ -52,3 +52,42 @@ class TestFindSeals:
         strip = unwrap_seal(_page_with(seal=True), (480, 580, 720, 820))
 
         assert strip.shape[1] > strip.shape[0] * 5
+
+
+def _warm_light(page: np.ndarray) -> np.ndarray:
+    """The page photographed under warm light: blue and green dimmed, red kept."""
+    tint = np.array([0.72, 0.86, 1.0])  # BGR
+    return np.clip(page.astype(np.float64) * tint, 0, 255).astype(np.uint8)
+
+
+def _faded_broken_seal(page: np.ndarray) -> None:
+    """A pale pink ring stamped unevenly: four arcs with gaps, a star and arc marks."""
+    pink = (165, 150, 235)  # BGR
+    for start in (10, 100, 190, 280):
+        cv2.ellipse(page, (600, 700), (120, 120), 0, start, start + 78, pink, 5)
+    cv2.circle(page, (600, 700), 14, pink, -1)
+    for angle in range(200, 340, 20):
+        x = int(600 + 90 * np.cos(np.radians(angle)))
+        y = int(700 + 90 * np.sin(np.radians(angle)))
+        cv2.circle(page, (x, y), 7, pink, 2)
+
+
+class TestFadedSealsAndRedAreas:
+    def test_faded_broken_ring_under_warm_light_is_a_seal(self) -> None:
+        page = np.full((1200, 900, 3), 245, dtype=np.uint8)
+        cv2.putText(page, "TEXT LINE", (80, 200), cv2.FONT_HERSHEY_SIMPLEX, 2, (30, 30, 30), 4)
+        _faded_broken_seal(page)
+
+        seals = find_seals(_warm_light(page))
+
+        assert len(seals) == 1
+        x0, y0, x1, y1 = seals[0].box
+        assert abs((x0 + x1) / 2 - 600) < 20
+        assert abs((y0 + y1) / 2 - 700) < 20
+
+    def test_warm_paper_and_a_red_card_face_with_a_chip_are_not_seals(self) -> None:
+        page = np.full((1200, 900, 3), 245, dtype=np.uint8)
+        cv2.rectangle(page, (150, 400), (750, 900), (40, 30, 190), -1)
+        cv2.rectangle(page, (400, 580), (500, 680), (80, 190, 220), -1)  # a gold chip
+
+        assert find_seals(_warm_light(page)) == []
