@@ -198,8 +198,12 @@ class AnalysisService:
             text_layers = {p.number: p.text_layer for p in decoded}
         for page in missing:
             image = decode_image(self._blobs.get(page.image_sha256))
+            # The upload measured this page's quality on the same pixels already.
             reading = reader.read_page(
-                image, page=page.number, text_layer=text_layers.get(page.number)
+                image,
+                page=page.number,
+                text_layer=text_layers.get(page.number),
+                quality=page.quality,
             )
             with self._uow_factory() as uow:
                 uow.readings.put(

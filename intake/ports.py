@@ -30,7 +30,7 @@ from intake.domain import (
     StoredReading,
     VerificationRecord,
 )
-from ocr.domain import PageReading
+from ocr.domain import PageReading, Quality
 
 
 class FilingRepository(Protocol):
@@ -190,8 +190,15 @@ class PageReader(Protocol):
         ...
 
     def read_page(
-        self, image: npt.NDArray[np.uint8], *, page: int = 1, text_layer: str | None = None
-    ) -> PageReading: ...
+        self,
+        image: npt.NDArray[np.uint8],
+        *,
+        page: int = 1,
+        text_layer: str | None = None,
+        quality: Quality | None = None,
+    ) -> PageReading:
+        """Read one page; ``quality`` is the measurement taken at upload, reused as is."""
+        ...
 
 
 class TaskDispatcher(Protocol):

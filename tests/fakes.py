@@ -343,7 +343,12 @@ class FakeReader:
         self._by_phash[perceptual_hash(image)] = documents
 
     def read_page(
-        self, image: npt.NDArray[np.uint8], *, page: int = 1, text_layer: str | None = None
+        self,
+        image: npt.NDArray[np.uint8],
+        *,
+        page: int = 1,
+        text_layer: str | None = None,
+        quality: Quality | None = None,
     ) -> PageReading:
         self.calls += 1
         ours = perceptual_hash(image)
@@ -361,7 +366,7 @@ class FakeReader:
         return PageReading(
             page=page,
             documents=documents,
-            quality=Quality(width=int(image.shape[1]), height=int(image.shape[0])),
+            quality=quality or Quality(width=int(image.shape[1]), height=int(image.shape[0])),
             engine="fake",
             engine_version=self.version,
         )

@@ -233,7 +233,10 @@ def _file_evidence(reader: PageReader, upload: _Upload, *, limits: UploadLimits)
     for normalised in upload.pages:
         page = normalised.page
         reading = reader.read_page(
-            decode_image(normalised.jpeg), page=page.number, text_layer=text_layers.get(page.number)
+            decode_image(normalised.jpeg),
+            page=page.number,
+            text_layer=text_layers.get(page.number),
+            quality=page.quality,
         )
         evidence.extend(
             evidence_from_page(

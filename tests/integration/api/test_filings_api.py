@@ -117,7 +117,9 @@ class TestSubmit:
         assert response.status_code == 202
         assert response.json()["status"] == "submitted"
         filing = (await api.client.get(f"/v1/filings/{filing_id}", headers=auth())).json()
-        assert filing["status"] == "submitted"
+        # Verification may already have run: the one document reads as unknown, so
+        # the filing then needs materials.
+        assert filing["status"] in ("submitted", "needs_materials")
         assert filing["submitted_at"] is not None
         assert len(filing["documents"]) == 1
         assert set(filing["documents"][0]) >= {"id", "kind", "kind_confidence", "status", "quality"}
