@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from ocr.seals import find_seals, unwrap_seal
 
@@ -54,10 +55,11 @@ class TestFindSeals:
         assert strip.shape[1] > strip.shape[0] * 5
 
 
-def _warm_light(page: np.ndarray) -> np.ndarray:
+def _warm_light(page: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """The page photographed under warm light: blue and green dimmed, red kept."""
     tint = np.array([0.72, 0.86, 1.0])  # BGR
-    return np.clip(page.astype(np.float64) * tint, 0, 255).astype(np.uint8)
+    warmed: npt.NDArray[np.uint8] = np.clip(page.astype(np.float64) * tint, 0, 255).astype(np.uint8)
+    return warmed
 
 
 def _faded_broken_seal(page: np.ndarray) -> None:
