@@ -33,6 +33,7 @@ from ocr.images import (
     decode_image,
     encode_jpeg,
     load_pages,
+    pdf_text_layers,
     perceptual_hash,
     sniff_file_type,
 )
@@ -187,15 +188,8 @@ class AnalysisService:
                 if stored is not None:
                     readings[page.number] = stored.reading
         missing = [p for p in pages if p.number not in readings]
-        text_layers: dict[int, str | None] = {}
-        if missing and sniff_file_type(original[:SNIFF_BYTES]) is FileType.PDF:
-            decoded = load_pages(
-                original,
-                file_type=FileType.PDF,
-                max_pixels=self._limits.max_pixels,
-                max_pages=self._limits.max_pages,
-            )
-            text_layers = {p.number: p.text_layer for p in decoded}
+        # A PDF page's text layer comes from the original; nothing is rendered again.
+        text_layers = pdf_text_layers(original) if missing else {}
         for page in missing:
             image = decode_image(self._blobs.get(page.image_sha256))
             # The upload measured this page's quality on the same pixels already.

@@ -51,6 +51,7 @@ __all__ = [
     "encode_jpeg",
     "hamming_distance",
     "load_pages",
+    "pdf_text_layers",
     "perceptual_hash",
     "sniff_file_type",
 ]
@@ -337,6 +338,20 @@ def _load_pdf_pages(data: bytes, *, max_pixels: int, max_pages: int) -> list[Pag
         PageImage(number=number, image=image, text_layer=text)
         for number, (image, text) in enumerate(zip(images, text_layers, strict=True), start=1)
     ]
+
+
+def pdf_text_layers(data: bytes) -> dict[int, str | None]:
+    """The text layer of each page of an upload, by 1-based page number, without rendering.
+
+    Args:
+        data: A file already accepted by :func:`load_pages`.
+
+    Returns:
+        Page number to text (``None`` for a page without text); empty for an image.
+    """
+    if sniff_file_type(data[:SNIFF_BYTES]) is not FileType.PDF:
+        return {}
+    return dict(enumerate(_pdf_text_layers(data), start=1))
 
 
 def _pdf_text_layers(data: bytes) -> list[str | None]:

@@ -34,7 +34,7 @@ from intake.errors import InvalidApplicantError
 from intake.filings import COMMITMENT_TYPES
 from intake.identity import normalise_id_number, validate_region_code
 from intake.ports import PageReader
-from ocr.images import SNIFF_BYTES, FileType, decode_image, load_pages, sniff_file_type
+from ocr.images import SNIFF_BYTES, decode_image, pdf_text_layers, sniff_file_type
 from ocr.quality import assess_quality
 from verifiers import (
     Evidence,
@@ -123,9 +123,7 @@ def verify(
     limits = settings.upload_limits()
     uploads = _load_uploads(files, limits=limits)
     reader = build_reader(settings)
-    evidence = [
-        item for upload in uploads for item in _file_evidence(reader, upload, limits=limits)
-    ]
+    evidence = [item for upload in uploads for item in _file_evidence(reader, upload)]
     try:
         verdict = verify_filing(facts, evidence, book_or_pack=book)
     except VerifierError as error:
@@ -214,21 +212,13 @@ def _load_uploads(files: list[Path], *, limits: UploadLimits) -> list[_Upload]:
     return uploads
 
 
-def _file_evidence(reader: PageReader, upload: _Upload, *, limits: UploadLimits) -> list[Evidence]:
+def _file_evidence(reader: PageReader, upload: _Upload) -> list[Evidence]:
     """Read a file's normalised pages and turn them into evidence named by the file.
 
     As in ``intake.analysis``: the page read is the stored normalised JPEG, and a
     PDF page's text layer comes from the original.
     """
-    text_layers: dict[int, str | None] = {}
-    if sniff_file_type(upload.data[:SNIFF_BYTES]) is FileType.PDF:
-        originals = load_pages(
-            upload.data,
-            file_type=FileType.PDF,
-            max_pixels=limits.max_pixels,
-            max_pages=limits.max_pages,
-        )
-        text_layers = {page.number: page.text_layer for page in originals}
+    text_layers = pdf_text_layers(upload.data)
     evidence: list[Evidence] = []
     for normalised in upload.pages:
         page = normalised.page

@@ -25,6 +25,7 @@ from ocr.images import (
     encode_jpeg,
     hamming_distance,
     load_pages,
+    pdf_text_layers,
     perceptual_hash,
     sniff_file_type,
 )
@@ -360,3 +361,30 @@ class TestEncodingAndHashing:
         assert hamming_distance("ffffffffffffffff", "0000000000000000") == 64
         with pytest.raises(ValueError, match="lengths"):
             hamming_distance("00", "000")
+
+
+class TestPdfTextLayers:
+    def test_an_image_has_no_text_layers(self) -> None:
+        assert pdf_text_layers(_jpeg_for_text_layers()) == {}
+
+    def test_text_layer_is_read_without_rendering(self) -> None:
+        layers = pdf_text_layers(text_pdf(["Hello intake 2025"]))
+        assert list(layers) == [1]
+        assert "Hello intake 2025" in (layers[1] or "")
+
+    def test_pages_without_text_map_to_none(self) -> None:
+        data = _image_only_pdf()
+        assert pdf_text_layers(data) == dict.fromkeys(range(1, count_pdf_pages(data) + 1))
+
+
+def _jpeg_for_text_layers() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _image_only_pdf() -> bytes:
+    buffer = io.BytesIO()
+    pages = [Image.new("RGB", (200, 280), "white") for _ in range(2)]
+    pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:])
+    return buffer.getvalue()
