@@ -15,9 +15,11 @@ from typing import Final
 
 __all__ = [
     "PageLine",
+    "PixelBox",
     "Region",
     "bounds_of",
     "compact",
+    "mirror_box",
     "split_columns",
     "split_regions",
     "upright_lines",
@@ -131,18 +133,13 @@ def upright_lines(region: Region) -> tuple[tuple[PageLine, ...], bool]:
     flipped = sum(len(line.text) for line in region.lines if line.flipped)
     if flipped * 2 <= weight:
         return region.lines, False
-    x0, y0, x1, y1 = region.box
     turned = tuple(
-        replace(
-            line,
-            box=(
-                x0 + x1 - line.box[2],
-                y0 + y1 - line.box[3],
-                x0 + x1 - line.box[0],
-                y0 + y1 - line.box[1],
-            ),
-            flipped=False,
-        )
-        for line in region.lines
+        replace(line, box=mirror_box(line.box, region.box), flipped=False) for line in region.lines
     )
     return turned, True
+
+
+def mirror_box(box: PixelBox, around: PixelBox) -> PixelBox:
+    """``box`` turned 180° about the centre of ``around``."""
+    x0, y0, x1, y1 = around
+    return (x0 + x1 - box[2], y0 + y1 - box[3], x0 + x1 - box[0], y0 + y1 - box[1])

@@ -23,21 +23,32 @@ from opencc import OpenCC
 from ocr.classify import Classification, classify_text
 from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
 from ocr.engines.base import OcrEngine, TextLine
-from ocr.fields import extract_fields
+from ocr.fields import empty_value_cells, extract_fields
 from ocr.fields.labels import reading_order
 from ocr.images import load_pages, sniff_file_type
-from ocr.layout import PageLine, Region, bounds_of, split_columns, split_regions, upright_lines
+from ocr.layout import (
+    PageLine,
+    PixelBox,
+    Region,
+    bounds_of,
+    mirror_box,
+    split_columns,
+    split_regions,
+    upright_lines,
+)
 from ocr.normalise import normalise_page, orientation_from_quads, rotate_quads, text_channel
 from ocr.quality import assess_quality
 from ocr.seals import SealCandidate, find_seals
 
 __all__ = ["READER_VERSION", "Reader"]
 
-READER_VERSION: Final = "reader-1"
+READER_VERSION: Final = "reader-2"
 _MIN_TEXT_LAYER: Final = 20
 _SEED_CONFIDENCE: Final = 0.35
 _COLUMN_SEED_CONFIDENCE: Final = 0.9
 _COLUMN_GAP_LINES: Final = 0.8
+# A cell narrower or lower than this (pixels) is not worth a second look.
+_MIN_CELL_PX: Final = 8
 
 _log = structlog.get_logger(__name__)
 Image = npt.NDArray[np.uint8]
@@ -160,7 +171,7 @@ class Reader:
         seals = find_seals(page, read=reader)
         timings["seals"] = _since(mark)
         mark = time.perf_counter()
-        documents = self._documents(lines, seals, width=width, height=height)
+        documents = self._documents(lines, seals, width=width, height=height, look=(grey, skew))
         timings["documents"] = _since(mark)
         return documents, quality
 
@@ -193,14 +204,22 @@ class Reader:
         *,
         width: int,
         height: int,
+        look: tuple[Image, float] | None = None,
     ) -> list[DocumentReading]:
+        """Split the page's lines into documents and read each.
+
+        ``look`` (the grey page the lines were read from, and its skew) lets
+        an identifying field whose label was read alone get a second look:
+        the empty cell beside the label is detected and read again at full
+        resolution, and the fields are extracted anew with what it holds.
+        """
         regions = _group_regions(lines)
         if not regions:
             # A page with no text is still a document: one of no known kind.
             regions = [Region(lines=(), box=(0.0, 0.0, float(width), float(height)))]
         documents = []
         for index, region in enumerate(regions):
-            turned, _ = upright_lines(region)
+            turned, mirrored = upright_lines(region)
             original = {id(u): o for u, o in zip(turned, region.lines, strict=True)}
             upright = tuple(reading_order(turned))
             own = [s for s in seals if _owner(s, regions) is region]
@@ -213,12 +232,67 @@ class Reader:
                 if decided.kind is DocumentKind.UNKNOWN
                 else extract_fields(decided.kind, upright, width=width, height=height)
             )
+            cells = empty_value_cells(decided.kind, upright, fields) if look else []
+            if look and cells:
+                grey, skew = look
+                mirror = region.box if mirrored else None
+                found = self._look_again(grey, cells, skew=skew, mirror=mirror)
+                if found:
+                    original.update((id(u), o) for u, o in found)
+                    upright = tuple(reading_order([*upright, *(u for u, _ in found)]))
+                    fields = extract_fields(decided.kind, upright, width=width, height=height)
             # Lines are listed in upright reading order, with their boxes on the page.
             ordered = Region(lines=tuple(original[id(u)] for u in upright), box=region.box)
             documents.append(
                 _document(index, ordered, decided, fields, own, width=width, height=height)
             )
         return documents
+
+    def _look_again(
+        self,
+        grey: Image,
+        cells: Sequence[PixelBox],
+        *,
+        skew: float,
+        mirror: PixelBox | None,
+    ) -> list[tuple[PageLine, PageLine]]:
+        """Detect and read the lines inside ``cells`` of the grey page.
+
+        Args:
+            grey: The page the first pass read (before deskew).
+            cells: Boxes in the region's upright geometry.
+            skew: The page's skew (lines were turned by it).
+            mirror: The region's box when its lines were mirrored upright.
+
+        Returns:
+            ``(upright, on_page)`` pairs for each line found: the same line in
+            the region's upright geometry and in the page's.
+        """
+        height, width = grey.shape[:2]
+        centre = (width / 2, height / 2)
+        found: list[tuple[PageLine, PageLine]] = []
+        for cell in cells:
+            x0, y0, x1, y1 = mirror_box(cell, mirror) if mirror else cell
+            corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+            raw = rotate_quads([corners], degrees=-skew, centre=centre)[0]
+            left, top = max(int(min(p[0] for p in raw)), 0), max(int(min(p[1] for p in raw)), 0)
+            right = min(int(max(p[0] for p in raw)) + 1, width)
+            bottom = min(int(max(p[1] for p in raw)) + 1, height)
+            if right - left < _MIN_CELL_PX or bottom - top < _MIN_CELL_PX:
+                continue
+            crop = grey[top:bottom, left:right]
+            if mirror:
+                crop = crop[::-1, ::-1]
+            for line in self._engine.recognise(np.ascontiguousarray(crop), orientation_known=True):
+                if mirror:
+                    quad = tuple((right - x, bottom - y) for x, y in line.quad)
+                else:
+                    quad = tuple((left + x, top + y) for x, y in line.quad)
+                upright_quad = rotate_quads([quad], degrees=skew, centre=centre)[0]
+                on_page = self._page_line(line, upright_quad)
+                box = mirror_box(on_page.box, mirror) if mirror else on_page.box
+                found.append((replace(on_page, box=box, flipped=False), on_page))
+        return found
 
     def _read_text_layer(self, text: str) -> list[DocumentReading]:
         rows = [row.strip() for row in text.splitlines() if row.strip()]

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from ocr.domain import DocumentKind, Field, FieldName
-from ocr.fields.labels import find_value, following_lines, reading_order
+from ocr.fields.labels import empty_cell, find_value, following_lines, reading_order
 from ocr.fields.values import clean_name, find_dates, find_id_numbers, normalise_date
 from ocr.layout import PageLine, compact
 
-__all__ = ["extract_fields"]
+__all__ = ["empty_value_cells", "extract_fields"]
 
 F = FieldName
 K = DocumentKind
@@ -23,6 +23,31 @@ _ORG_SUFFIX: Final = re.compile(
     r"事务所|中心|医院|学校|大学|局|厂|院)"
 )
 _PLACE: Final = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:省|市|自治区|区|县|州)")
+
+# Labels of values that sit in a cell beside them (forms, cards, registers).
+_NAME: Final = ("姓名",)
+_PATIENT: Final = ("患者姓名", "姓名")
+_WORKER: Final = ("乙方(劳动者)", "乙方", "姓名")
+_OWNER: Final = ("权利人", "房屋所有权人")
+_HEAD: Final = ("户主姓名",)
+_RELATION: Final = ("户主或与户主关系",)
+_ID_CARD_NUMBER: Final = ("公民身份号码",)
+_SOCIAL_NUMBER: Final = ("社会保障号码",)
+_PERMIT_NUMBER: Final = ("公民身份号码", "身份证号码")
+_REGISTER_NUMBER: Final = ("公民身份证件编号", "公民身份号码", "身份证号码")
+_FORM_NUMBER: Final = ("身份证号码", "公民身份号码", "社会保障号码", "身份证号")
+
+_CELLS: Final[dict[DocumentKind, dict[FieldName, tuple[str, ...]]]] = {
+    K.ID_CARD_FRONT: {F.NAME: _NAME, F.ID_NUMBER: _ID_CARD_NUMBER},
+    K.SOCIAL_SECURITY_CARD: {F.NAME: _NAME, F.ID_NUMBER: _SOCIAL_NUMBER},
+    K.RESIDENCE_PERMIT: {F.NAME: _NAME, F.ID_NUMBER: _PERMIT_NUMBER},
+    K.HUKOU_FRONT: {F.HOUSEHOLD_HEAD: _HEAD},
+    K.HUKOU_PERSON: {F.NAME: _NAME, F.RELATION: _RELATION, F.ID_NUMBER: _REGISTER_NUMBER},
+    K.PROPERTY_CERTIFICATE: {F.NAME: _OWNER},
+    K.LABOR_CONTRACT: {F.NAME: _WORKER},
+    K.REFERRAL_FORM: {F.NAME: _PATIENT, F.ID_NUMBER: _FORM_NUMBER},
+}
+"""The identifying fields worth a second look when their label was read alone."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +92,31 @@ def extract_fields(
     rule = _RULES.get(kind)
     found = rule(page) if rule else {}
     return {name.value: value for name, value in found.items() if value is not None}
+
+
+def empty_value_cells(
+    kind: DocumentKind, lines: Sequence[PageLine], fields: dict[str, Field]
+) -> list[tuple[float, float, float, float]]:
+    """Boxes where an identifying field's value should be but no line was read.
+
+    The reader looks at each again at full resolution and extracts anew with
+    what it finds there.
+
+    Args:
+        kind: The document's kind.
+        lines: Its lines in upright pixel geometry.
+        fields: What :func:`extract_fields` found on them.
+
+    Returns:
+        Pixel boxes (upright geometry), at most one per missing field.
+    """
+    cells = []
+    for name, labels in _CELLS.get(kind, {}).items():
+        if name.value not in fields:
+            cell = empty_cell(lines, labels)
+            if cell is not None:
+                cells.append(cell)
+    return cells
 
 
 def _id_number(page: _Page, labels: Sequence[str] = ()) -> Field | None:
@@ -129,12 +179,12 @@ def _validity(page: _Page, labels: Sequence[str]) -> dict[FieldName, Field | Non
 
 def _id_front(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.NAME: page.text_field(["姓名"], clean_name),
+        F.NAME: page.text_field(_NAME, clean_name),
         F.SEX: page.text_field(["性别"], _sex),
         F.ETHNICITY: page.text_field(["民族"], _ethnicity),
         F.BIRTH_DATE: page.date_field(["出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["住址"]),
-        F.ID_NUMBER: _id_number(page, ["公民身份号码"]),
+        F.ID_NUMBER: _id_number(page, _ID_CARD_NUMBER),
     }
 
 
@@ -145,19 +195,19 @@ def _id_back(page: _Page) -> dict[FieldName, Field | None]:
 def _social_security(page: _Page) -> dict[FieldName, Field | None]:
     card = page.text_field(["社会保障卡号", "卡号"], lambda t: re.sub(r"[^0-9A-Z]", "", t.upper()))
     return {
-        F.NAME: page.text_field(["姓名"], clean_name),
-        F.ID_NUMBER: _id_number(page, ["社会保障号码"]),
+        F.NAME: page.text_field(_NAME, clean_name),
+        F.ID_NUMBER: _id_number(page, _SOCIAL_NUMBER),
         F.CARD_NUMBER: card,
     }
 
 
 def _residence(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.NAME: page.text_field(["姓名"], clean_name),
+        F.NAME: page.text_field(_NAME, clean_name),
         F.SEX: page.text_field(["性别"], _sex),
         F.BIRTH_DATE: page.date_field(["出生日期", "出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["居住地址", "住址"]),
-        F.ID_NUMBER: _id_number(page, ["公民身份号码", "身份证号码"]),
+        F.ID_NUMBER: _id_number(page, _PERMIT_NUMBER),
         F.ISSUER: page.text_field(["签发机关", "发证机关"]),
         **_validity(page, ["有效期限"]),
     }
@@ -165,7 +215,7 @@ def _residence(page: _Page) -> dict[FieldName, Field | None]:
 
 def _hukou_front(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.HOUSEHOLD_HEAD: page.text_field(["户主姓名"], clean_name),
+        F.HOUSEHOLD_HEAD: page.text_field(_HEAD, clean_name),
         F.HOUSEHOLD_NUMBER: page.text_field(["户号"], lambda t: re.sub(r"[^0-9A-Za-z]", "", t)),
         F.ADDRESS: _address(page, ["住址"]),
         F.DATE: page.date_field(["签发日期", "日期"]),
@@ -174,12 +224,12 @@ def _hukou_front(page: _Page) -> dict[FieldName, Field | None]:
 
 def _hukou_person(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.NAME: page.text_field(["姓名"], clean_name),
-        F.RELATION: page.text_field(["户主或与户主关系"], clean_name),
+        F.NAME: page.text_field(_NAME, clean_name),
+        F.RELATION: page.text_field(_RELATION, clean_name),
         F.SEX: page.text_field(["性别"], _sex),
         F.ETHNICITY: page.text_field(["民族"], _ethnicity),
         F.BIRTH_DATE: page.date_field(["出生日期"]),
-        F.ID_NUMBER: _id_number(page, ["公民身份证件编号", "公民身份号码", "身份证号码"]),
+        F.ID_NUMBER: _id_number(page, _REGISTER_NUMBER),
         F.WORK_PLACE: _organisation(page, ["服务处所"]),
         F.DATE: page.date_field(["登记日期"]),
     }
@@ -187,7 +237,7 @@ def _hukou_person(page: _Page) -> dict[FieldName, Field | None]:
 
 def _property(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.NAME: page.text_field(["权利人", "房屋所有权人"], clean_name),
+        F.NAME: page.text_field(_OWNER, clean_name),
         F.ADDRESS: _address(page, ["坐落", "房屋坐落"]),
         F.DATE: page.date_field(["登记日期", "登记时间", "日期"]) or _last_date(page),
     }
@@ -294,7 +344,7 @@ def _labor(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.EMPLOYER: _organisation(page, ["甲方(用人单位)", "甲方", "用人单位"])
         or _signing_organisation(page),
-        F.NAME: page.text_field(["乙方(劳动者)", "乙方", "姓名"], clean_name),
+        F.NAME: page.text_field(_WORKER, clean_name),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.WORK_PLACE: page.text_field(["工作地点"]) or _after(page, r"在(.{2,30}?)从事"),
         F.DATE: page.date_field(["签订日期"]) or _last_date(page),
@@ -304,8 +354,8 @@ def _labor(page: _Page) -> dict[FieldName, Field | None]:
 
 def _referral(page: _Page) -> dict[FieldName, Field | None]:
     return {
-        F.NAME: page.text_field(["患者姓名", "姓名"], clean_name),
-        F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "社会保障号码", "身份证号"]),
+        F.NAME: page.text_field(_PATIENT, clean_name),
+        F.ID_NUMBER: _id_number(page, _FORM_NUMBER),
         F.HOSPITAL: _organisation(page, ["转出医院", "申请医院", "就诊医院", "医院名称"]),
         F.SEX: page.text_field(["性别"], _sex),
         F.DESTINATION: page.text_field(["转往地区"], _city)

@@ -10,7 +10,14 @@ from typing import Final
 from ocr.fields.values import find_dates
 from ocr.layout import PageLine, compact
 
-__all__ = ["KNOWN_LABELS", "LabelHit", "find_value", "following_lines", "reading_order"]
+__all__ = [
+    "KNOWN_LABELS",
+    "LabelHit",
+    "empty_cell",
+    "find_value",
+    "following_lines",
+    "reading_order",
+]
 
 KNOWN_LABELS: Final = (
     "公民身份号码",
@@ -114,6 +121,50 @@ def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | N
                 value = _cut_at_next_label(compact(neighbour.text), label)
                 if value:
                     return LabelHit(text=value, line=neighbour)
+    return None
+
+
+def empty_cell(
+    lines: Sequence[PageLine], labels: Iterable[str]
+) -> tuple[float, float, float, float] | None:
+    """Where a label's value should be when the label was read without one.
+
+    The label stands alone on its line and the next line on its row is
+    another label, or there is none: the value's line was missed by the
+    detector. The box runs from the label's right edge to that next label
+    (or ten label heights on), a little taller than the label.
+
+    Args:
+        lines: The document's lines (upright geometry).
+        labels: Label spellings, most specific first.
+
+    Returns:
+        The empty cell's pixel box, or ``None`` when no label stands alone.
+    """
+    ordered = reading_order(lines)
+    for label in labels:
+        for line in ordered:
+            text = compact(line.text)
+            at = text.find(label)
+            if at < 0 or at > 3 or _cut_at_next_label(text[at + len(label) :], label):
+                continue
+            unit = line.height or 1.0
+            beside = [
+                other
+                for other in lines
+                if other is not line
+                and other.box[0] >= line.box[2] - unit * 0.5
+                and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1])
+                >= 0.2 * min(other.height, line.height)
+            ]
+            nearest = min(beside, key=lambda other: other.box[0], default=None)
+            if nearest is not None and not _is_label(compact(nearest.text)):
+                continue
+            x0 = line.box[2] + unit * 0.2
+            x1 = nearest.box[0] if nearest is not None else line.box[2] + unit * 10
+            if x1 - unit * 0.2 - x0 < unit * 1.5:
+                continue
+            return (x0, line.box[1] - unit * 0.35, x1 - unit * 0.2, line.box[3] + unit * 0.35)
     return None
 
 

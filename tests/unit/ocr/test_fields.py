@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from ocr.domain import DocumentKind
-from ocr.fields import extract_fields, find_id_numbers, normalise_date, repair_id_number
+from ocr.fields import (
+    empty_value_cells,
+    extract_fields,
+    find_id_numbers,
+    normalise_date,
+    repair_id_number,
+)
 from tests.unit.ocr.fake_engine import line
 
 VALID_ID = "32100219650312102X"  # fake, valid check character
@@ -160,3 +166,55 @@ class TestOtherKinds:
 
     def test_unknown_documents_have_no_fields(self) -> None:
         assert _values(DocumentKind.UNKNOWN, [line("姓名 王建国", 0, 0)]) == {}
+
+
+class TestEmptyValueCells:
+    def _cells(self, kind: DocumentKind, lines: list) -> list:  # type: ignore[type-arg]
+        fields = extract_fields(kind, lines, width=1000, height=1000)
+        return empty_value_cells(kind, lines, fields)
+
+    def test_label_read_alone_before_the_next_label_gives_the_cell_between(self) -> None:
+        # 姓名 | (name missed) | 户主或与户主关系 | 户主
+        lines = [
+            line("姓名", 50, 100),
+            line("户主或与户主关系", 500, 100),
+            line("户主", 800, 100),
+        ]
+
+        cells = self._cells(DocumentKind.HUKOU_PERSON, lines)
+
+        assert len(cells) == 1
+        x0, y0, x1, y1 = cells[0]
+        assert 110 < x0 < 120
+        assert 490 < x1 < 500
+        assert y0 < 100
+        assert y1 > 130
+
+    def test_label_alone_at_the_row_end_gives_ten_label_heights(self) -> None:
+        lines = [line("户主姓名", 50, 100), line("户号", 50, 200), line("123456789", 200, 200)]
+
+        cells = self._cells(DocumentKind.HUKOU_FRONT, lines)
+
+        assert len(cells) == 1
+        assert cells[0][2] == pytest.approx(170 + 300 - 6)
+
+    def test_no_cell_when_the_value_was_read(self) -> None:
+        lines = [
+            line("姓名", 50, 100),
+            line("郭杰", 200, 100),
+            line("户主或与户主关系", 500, 100),
+            line("户主", 800, 100),
+        ]
+
+        assert self._cells(DocumentKind.HUKOU_PERSON, lines) == []
+
+    def test_no_cell_for_a_label_with_its_value_on_the_same_line(self) -> None:
+        assert self._cells(DocumentKind.ID_CARD_FRONT, [line("姓名 王建国", 50, 100)]) == []
+
+    def test_no_cell_when_the_gap_is_too_narrow_for_a_value(self) -> None:
+        lines = [line("姓名", 50, 100), line("户主或与户主关系", 130, 100), line("户主", 800, 100)]
+
+        assert self._cells(DocumentKind.HUKOU_PERSON, lines) == []
+
+    def test_kinds_without_cells_give_none(self) -> None:
+        assert self._cells(DocumentKind.DISPATCH_LETTER, [line("姓名", 50, 100)]) == []

@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from ocr.domain import DocumentKind
+from ocr.engines.base import TextLine
 from ocr.normalise import orientation_from_quads
 from ocr.quality import assess_quality
 from ocr.reader import Reader, _turn_quads
@@ -119,3 +120,78 @@ class TestTurnQuads:
         (turned,) = _turn_quads([quad], height=1000)
         assert turned == ((600.0, 10.0), (900.0, 10.0), (900.0, 50.0), (600.0, 50.0))
         assert orientation_from_quads([turned], turned=True) == (0, 0.0)
+
+
+class _SecondLookEngine(FakeOcrEngine):
+    """The first pass misses the name; a look inside a crop finds it there."""
+
+    def __init__(self, lines: list, found: str) -> None:  # type: ignore[type-arg]
+        super().__init__(lines)
+        self.found = found
+        self.crops: list[np.ndarray] = []
+
+    def recognise(self, image: np.ndarray, *, orientation_known: bool) -> list:  # type: ignore[type-arg]
+        if not orientation_known:
+            return super().recognise(image, orientation_known=orientation_known)
+        self.crops.append(image)
+        quad = ((20.0, 10.0), (80.0, 10.0), (80.0, 40.0), (20.0, 40.0))
+        return [TextLine(text=self.found, quad=quad, confidence=0.97)]
+
+
+def _person_page(y: float, *, upside_down: bool = False) -> list:  # type: ignore[type-arg]
+    rows = ["常住人口登记卡", "姓名", "出生日期 1948年05月28日", f"公民身份证件编号 {VALID_ID}"]
+    lines = [text_line(text, 100, y + i * 60) for i, text in enumerate(rows)]
+    lines.append(text_line("户主或与户主关系", 400, y + 60))
+    lines.append(text_line("户主", 900, y + 60))
+    if not upside_down:
+        return lines
+    # Turned 180° about the block's centre; the classifier reads each line upright.
+    x0, y0 = min(p[0] for t in lines for p in t.quad), min(p[1] for t in lines for p in t.quad)
+    x1, y1 = max(p[0] for t in lines for p in t.quad), max(p[1] for t in lines for p in t.quad)
+    return [
+        replace(t, quad=tuple((x0 + x1 - px, y0 + y1 - py) for px, py in t.quad), flipped=True)
+        for t in lines
+    ]
+
+
+class TestSecondLook:
+    def test_a_name_missed_beside_its_label_is_read_from_the_cell(self) -> None:
+        page = _blank_page()
+        page[160:190, 200:260] = 0  # ink where the name's cell is (姓名 ends at x=160)
+        engine = _SecondLookEngine(_person_page(100), "郭杰")
+
+        reading = Reader(engine).read_page(page)
+
+        (document,) = reading.documents
+        assert document.kind is DocumentKind.HUKOU_PERSON
+        assert document.field_value("name") == "郭杰"
+        (crop,) = engine.crops
+        assert crop.min() == 0  # the crop holds the cell's ink
+        x0, _, x1, _ = document.fields["name"].box
+        assert x0 > 0.16
+        assert x1 < 0.6
+        assert "郭杰" in [line.text for line in document.lines]
+
+    def test_the_cell_of_an_upside_down_document_is_cut_from_the_turned_page(self) -> None:
+        page = _blank_page()
+        # The block spans x 100-960, y 100-310: the cell right of 姓名 (x 160-400,
+        # y 160-190 upright) lies at x 660-900, y 220-250 on the turned page.
+        page[220:250, 700:760] = 0
+        engine = _SecondLookEngine(_person_page(100, upside_down=True), "郭杰")
+
+        reading = Reader(engine).read_page(page)
+
+        (document,) = reading.documents
+        assert document.field_value("name") == "郭杰"
+        (crop,) = engine.crops
+        assert crop.min() == 0
+
+    def test_no_second_look_when_every_identifying_field_was_read(self) -> None:
+        lines = _person_page(100)
+        lines[1] = text_line("姓名 郭杰", 100, 160)
+        engine = _SecondLookEngine(lines, "不应读到")
+
+        reading = Reader(engine).read_page(_blank_page())
+
+        assert reading.documents[0].field_value("name") == "郭杰"
+        assert engine.crops == []
