@@ -167,7 +167,9 @@ class TestSecondLook:
         assert document.field_value("name") == "郭杰"
         (crop,) = engine.crops
         assert crop.min() == 0  # the crop holds the cell's ink
-        x0, _, x1, _ = document.fields["name"].box
+        box = document.fields["name"].box
+        assert box is not None
+        x0, _, x1, _ = box
         assert x0 > 0.16
         assert x1 < 0.6
         assert "郭杰" in [line.text for line in document.lines]
