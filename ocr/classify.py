@@ -113,6 +113,9 @@ _CUES: Final[dict[DocumentKind, tuple[tuple[str, float], ...]]] = {
     K.DISPATCH_LETTER: (
         ("派出证明", 6.0),
         ("外派证明", 6.0),
+        # Some cities' employers title the same letter 工作证明 (常驻 the treatment city).
+        ("工作证明", 5.0),
+        ("常驻", 2.0),
         ("派驻", 2.0),
         ("派往", 3.0),
         ("兹证明", 1.5),

@@ -221,7 +221,8 @@ def _defocus(img: FloatImage, rng: random.Random, *, strength: float) -> FloatIm
     if sigma > 0.35:
         img = np.asarray(cv2.GaussianBlur(img, (0, 0), sigma), dtype=np.float32)
     if rng.random() < 0.12 * strength:
-        length = max(3, int(rng.uniform(2, 7) * max(img.shape[:2]) / 2000))
+        # A steadier hand on easy photos: shorter shakes (normal and hard keep 2-7 px).
+        length = max(3, int(rng.uniform(2, 7) * min(strength, 1.0) * max(img.shape[:2]) / 2000))
         kernel = np.zeros((length, length), dtype=np.float32)
         kernel[length // 2, :] = 1.0 / length
         rot = cv2.getRotationMatrix2D((length / 2, length / 2), rng.uniform(0, 180), 1.0)

@@ -22,6 +22,7 @@ _ORG_SUFFIX: Final = re.compile(
     r"[\u4e00-\u9fff()（）]{3,30}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|研究院|研究所|"
     r"事务所|中心|医院|学校|大学|局|厂|院)"
 )
+_SIGNED_NAME: Final = re.compile(r"[\u4e00-\u9fff·]{2,5}")
 _PLACE: Final = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:省|市|自治区|区|县|州)")
 
 # Labels of values that sit in a cell beside them (forms, cards, registers).
@@ -36,6 +37,9 @@ _SOCIAL_NUMBER: Final = ("社会保障号码",)
 _PERMIT_NUMBER: Final = ("公民身份号码", "身份证号码")
 _REGISTER_NUMBER: Final = ("公民身份证件编号", "公民身份号码", "身份证号码")
 _FORM_NUMBER: Final = ("身份证号码", "公民身份号码", "社会保障号码", "身份证号")
+_SIGNER: Final = ("承诺人(签字)", "承诺人(签名)", "本人签字", "本人签名")
+_WORKER_SIGNS: Final = ("乙方(签字)", "乙方(签名)", "劳动者(签字)")
+_DOCTOR_SIGNS: Final = ("医师签字", "医师签名", "经治医师")
 
 _CELLS: Final[dict[DocumentKind, dict[FieldName, tuple[str, ...]]]] = {
     K.ID_CARD_FRONT: {F.NAME: _NAME, F.ID_NUMBER: _ID_CARD_NUMBER},
@@ -44,8 +48,9 @@ _CELLS: Final[dict[DocumentKind, dict[FieldName, tuple[str, ...]]]] = {
     K.HUKOU_FRONT: {F.HOUSEHOLD_HEAD: _HEAD},
     K.HUKOU_PERSON: {F.NAME: _NAME, F.RELATION: _RELATION, F.ID_NUMBER: _REGISTER_NUMBER},
     K.PROPERTY_CERTIFICATE: {F.NAME: _OWNER},
-    K.LABOR_CONTRACT: {F.NAME: _WORKER},
-    K.REFERRAL_FORM: {F.NAME: _PATIENT, F.ID_NUMBER: _FORM_NUMBER},
+    K.LABOR_CONTRACT: {F.NAME: _WORKER, F.SIGNATURE: _WORKER_SIGNS},
+    K.REFERRAL_FORM: {F.NAME: _PATIENT, F.ID_NUMBER: _FORM_NUMBER, F.SIGNATURE: _DOCTOR_SIGNS},
+    K.COMMITMENT_LETTER: {F.SIGNATURE: _SIGNER},
 }
 """The identifying fields worth a second look when their label was read alone."""
 
@@ -288,6 +293,18 @@ def _organisation(page: _Page, labels: Sequence[str]) -> Field | None:
     return None
 
 
+def _signature(page: _Page, labels: Sequence[str]) -> Field | None:
+    """A name written after a signature label, on its line or beside it.
+
+    Only a short run of Chinese characters counts: a handwritten name, not
+    the phone number or date line that follows an empty signature line.
+    """
+    hit = find_value(page.lines, labels, below=False)
+    if hit is None or not _SIGNED_NAME.fullmatch(hit.text):
+        return None
+    return page.field(hit.text, hit.line)
+
+
 def _signing_organisation(page: _Page) -> Field | None:
     """The organisation named alone on a line near the end (the signature block)."""
     for line in reversed(reading_order(page.lines)):
@@ -348,6 +365,7 @@ def _labor(page: _Page) -> dict[FieldName, Field | None]:
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.WORK_PLACE: page.text_field(["工作地点"]) or _after(page, r"在(.{2,30}?)从事"),
         F.DATE: page.date_field(["签订日期"]) or _last_date(page),
+        F.SIGNATURE: _signature(page, _WORKER_SIGNS),
         **_period(page, ["合同期限"]),
     }
 
@@ -361,6 +379,7 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
         F.DESTINATION: page.text_field(["转往地区"], _city)
         or page.text_field(["转往医院", "转入医院", "拟转往医院"]),
         F.DIAGNOSIS: page.text_field(["临床诊断", "诊断"]),
+        F.SIGNATURE: _signature(page, _DOCTOR_SIGNS),
         F.DATE: _last_date(page),
     }
 
@@ -372,6 +391,7 @@ def _commitment(page: _Page) -> dict[FieldName, Field | None]:
         or page.text_field(["现居住地址", "居住地址"]),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.DATE: _last_date(page),
+        F.SIGNATURE: _signature(page, _SIGNER),
     }
 
 

@@ -96,12 +96,17 @@ def _unit(lines: Sequence[PageLine]) -> float:
     return statistics.median(max(line.height, 1.0) for line in lines) if lines else 1.0
 
 
-def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | None:
+def find_value(
+    lines: Sequence[PageLine], labels: Iterable[str], *, below: bool = True
+) -> LabelHit | None:
     """Find the value of the first of ``labels`` present, on its row or just below.
 
     Args:
         lines: The document's lines (upright geometry).
         labels: Label spellings, most specific first.
+        below: Also take a value from the line just below a label read alone
+            (off where the next line down is something else, as under a
+            signature line).
 
     Returns:
         The value's text and line, or ``None`` when no label (or no value) is found.
@@ -116,7 +121,7 @@ def find_value(lines: Sequence[PageLine], labels: Iterable[str]) -> LabelHit | N
             rest = _cut_at_next_label(text[at + len(label) :], label)
             if rest:
                 return LabelHit(text=rest, line=line)
-            neighbour = _beside(line, ordered) or _below(line, ordered)
+            neighbour = _beside(line, ordered) or (_below(line, ordered) if below else None)
             if neighbour is not None and not _is_label(compact(neighbour.text)):
                 value = _cut_at_next_label(compact(neighbour.text), label)
                 if value:

@@ -51,6 +51,10 @@ class TestClassifyText:
                 DocumentKind.DISPATCH_LETTER,
             ),
             (
+                ["工作证明", "兹证明李四系我单位职工，现常驻厦门市工作", "特此证明。"],
+                DocumentKind.DISPATCH_LETTER,
+            ),
+            (
                 ["劳动合同", "甲方（用人单位）：某公司", "乙方（劳动者）：李四"],
                 DocumentKind.LABOR_CONTRACT,
             ),

@@ -218,3 +218,44 @@ class TestEmptyValueCells:
 
     def test_kinds_without_cells_give_none(self) -> None:
         assert self._cells(DocumentKind.DISPATCH_LETTER, [line("姓名", 50, 100)]) == []
+
+
+class TestSignature:
+    def test_a_name_after_the_signature_label_is_the_signature(self) -> None:
+        lines = [line("本人周明霞，身份证号码", 50, 50), line("承诺人（签字）：周明霞", 300, 400)]
+
+        assert _values(DocumentKind.COMMITMENT_LETTER, lines)["signature"] == "周明霞"
+
+    def test_a_signature_beside_the_label(self) -> None:
+        lines = [line("承诺人（签字）：", 300, 400), line("胡洋", 560, 404)]
+
+        assert _values(DocumentKind.COMMITMENT_LETTER, lines)["signature"] == "胡洋"
+
+    def test_an_empty_signature_line_is_not_signed_by_the_line_below(self) -> None:
+        lines = [
+            line("承诺人（签字）：", 300, 400),
+            line("联系电话：13459792122", 300, 440),
+            line("日期：2025年12月10日", 300, 480),
+        ]
+
+        assert "signature" not in _values(DocumentKind.COMMITMENT_LETTER, lines)
+
+    def test_only_a_short_run_of_chinese_characters_counts(self) -> None:
+        lines = [line("承诺人（签字）：13459792122", 300, 400)]
+
+        assert "signature" not in _values(DocumentKind.COMMITMENT_LETTER, lines)
+
+    def test_worker_and_doctor_signatures(self) -> None:
+        contract = [line("乙方（劳动者）：李强", 50, 50), line("乙方（签字）：李强", 500, 600)]
+        referral = [line("患者姓名 王静", 50, 50), line("医师签字：赵敏", 100, 600)]
+
+        assert _values(DocumentKind.LABOR_CONTRACT, contract)["signature"] == "李强"
+        assert _values(DocumentKind.REFERRAL_FORM, referral)["signature"] == "赵敏"
+
+    def test_an_unsigned_letter_offers_the_signature_cell_for_a_second_look(self) -> None:
+        lines = [line("承诺人（签字）：", 300, 400), line("联系电话：13459792122", 300, 440)]
+        fields = extract_fields(DocumentKind.COMMITMENT_LETTER, lines, width=1000, height=1000)
+
+        (cell,) = empty_value_cells(DocumentKind.COMMITMENT_LETTER, lines, fields)
+
+        assert cell[0] > 300 + 30 * 8
