@@ -69,6 +69,10 @@ KNOWN_LABELS: Final = (
 )
 
 
+# A value's box may start this many label heights before the label's box ends
+# (a trailing colon's padding; boxes of a turned page read back).
+_BESIDE_OVERLAP: Final = 1.0
+
 # A line with this many digits is an ID or card number, not the rest of an address.
 _MAX_CONTINUATION_DIGITS: Final = 12
 
@@ -158,7 +162,7 @@ def empty_cell(
                 other
                 for other in lines
                 if other is not line
-                and other.box[0] >= line.box[2] - unit * 0.5
+                and other.box[0] >= line.box[2] - unit * _BESIDE_OVERLAP
                 and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1])
                 >= 0.2 * min(other.height, line.height)
             ]
@@ -184,7 +188,7 @@ def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
     unit = label.height or 1.0
     candidates = []
     for line in lines:
-        if line is label or line.box[0] < label.box[2] - unit * 0.5:
+        if line is label or line.box[0] < label.box[2] - unit * _BESIDE_OVERLAP:
             continue
         overlap = min(line.box[3], label.box[3]) - max(line.box[1], label.box[1])
         if overlap < 0.2 * min(line.height, label.height):
