@@ -23,7 +23,7 @@ from opencc import OpenCC
 from ocr.classify import Classification, classify_text
 from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
 from ocr.engines.base import OcrEngine, TextLine
-from ocr.fields import empty_value_cells, extract_fields
+from ocr.fields import cells_to_read_again, extract_fields
 from ocr.fields.labels import reading_order
 from ocr.images import load_pages, sniff_file_type
 from ocr.layout import (
@@ -232,14 +232,12 @@ class Reader:
                 if decided.kind is DocumentKind.UNKNOWN
                 else extract_fields(decided.kind, upright, width=width, height=height)
             )
-            cells = empty_value_cells(decided.kind, upright, fields) if look else []
+            cells = cells_to_read_again(decided.kind, upright, fields) if look else []
             if look and cells:
-                grey, skew = look
                 mirror = region.box if mirrored else None
-                found = self._look_again(grey, cells, skew=skew, mirror=mirror)
-                if found:
-                    original.update((id(u), o) for u, o in found)
-                    upright = tuple(reading_order([*upright, *(u for u, _ in found)]))
+                upright, added = self._read_again(upright, cells, look, mirror=mirror)
+                if added:
+                    original.update((id(u), o) for u, o in added)
                     fields = extract_fields(decided.kind, upright, width=width, height=height)
             # Lines are listed in upright reading order, with their boxes on the page.
             ordered = Region(lines=tuple(original[id(u)] for u in upright), box=region.box)
@@ -248,50 +246,69 @@ class Reader:
             )
         return documents
 
-    def _look_again(
+    def _read_again(
         self,
-        grey: Image,
+        lines: Sequence[PageLine],
         cells: Sequence[PixelBox],
+        look: tuple[Image, float],
         *,
-        skew: float,
         mirror: PixelBox | None,
-    ) -> list[tuple[PageLine, PageLine]]:
-        """Detect and read the lines inside ``cells`` of the grey page.
+    ) -> tuple[tuple[PageLine, ...], list[tuple[PageLine, PageLine]]]:
+        """Read ``cells`` again; what is found there replaces the first pass's lines.
 
         Args:
-            grey: The page the first pass read (before deskew).
-            cells: Boxes in the region's upright geometry.
-            skew: The page's skew (lines were turned by it).
+            lines: The region's lines (upright geometry).
+            cells: Boxes in the same geometry.
+            look: The grey page the first pass read (before deskew) and its skew.
             mirror: The region's box when its lines were mirrored upright.
+
+        Returns:
+            The region's lines in reading order, and the ``(upright, on_page)``
+            pairs of the lines added.
+        """
+        current = list(lines)
+        added: list[tuple[PageLine, PageLine]] = []
+        for cell in cells:
+            found = self._look_in(cell, look, mirror=mirror)
+            if found:
+                current = [line for line in current if not _centre_inside(line.box, cell)]
+                current.extend(u for u, _ in found)
+                added.extend(found)
+        return tuple(reading_order(current)), added
+
+    def _look_in(
+        self, cell: PixelBox, look: tuple[Image, float], *, mirror: PixelBox | None
+    ) -> list[tuple[PageLine, PageLine]]:
+        """Detect and read the lines inside one cell of the grey page.
 
         Returns:
             ``(upright, on_page)`` pairs for each line found: the same line in
             the region's upright geometry and in the page's.
         """
+        grey, skew = look
         height, width = grey.shape[:2]
         centre = (width / 2, height / 2)
+        x0, y0, x1, y1 = mirror_box(cell, mirror) if mirror else cell
+        corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+        raw = rotate_quads([corners], degrees=-skew, centre=centre)[0]
+        left, top = max(int(min(p[0] for p in raw)), 0), max(int(min(p[1] for p in raw)), 0)
+        right = min(int(max(p[0] for p in raw)) + 1, width)
+        bottom = min(int(max(p[1] for p in raw)) + 1, height)
+        if right - left < _MIN_CELL_PX or bottom - top < _MIN_CELL_PX:
+            return []
+        crop = grey[top:bottom, left:right]
+        if mirror:
+            crop = crop[::-1, ::-1]
         found: list[tuple[PageLine, PageLine]] = []
-        for cell in cells:
-            x0, y0, x1, y1 = mirror_box(cell, mirror) if mirror else cell
-            corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-            raw = rotate_quads([corners], degrees=-skew, centre=centre)[0]
-            left, top = max(int(min(p[0] for p in raw)), 0), max(int(min(p[1] for p in raw)), 0)
-            right = min(int(max(p[0] for p in raw)) + 1, width)
-            bottom = min(int(max(p[1] for p in raw)) + 1, height)
-            if right - left < _MIN_CELL_PX or bottom - top < _MIN_CELL_PX:
-                continue
-            crop = grey[top:bottom, left:right]
+        for line in self._engine.recognise(np.ascontiguousarray(crop), orientation_known=True):
             if mirror:
-                crop = crop[::-1, ::-1]
-            for line in self._engine.recognise(np.ascontiguousarray(crop), orientation_known=True):
-                if mirror:
-                    quad = tuple((right - x, bottom - y) for x, y in line.quad)
-                else:
-                    quad = tuple((left + x, top + y) for x, y in line.quad)
-                upright_quad = rotate_quads([quad], degrees=skew, centre=centre)[0]
-                on_page = self._page_line(line, upright_quad)
-                box = mirror_box(on_page.box, mirror) if mirror else on_page.box
-                found.append((replace(on_page, box=box, flipped=False), on_page))
+                quad = tuple((right - x, bottom - y) for x, y in line.quad)
+            else:
+                quad = tuple((left + x, top + y) for x, y in line.quad)
+            upright_quad = rotate_quads([quad], degrees=skew, centre=centre)[0]
+            on_page = self._page_line(line, upright_quad)
+            box = mirror_box(on_page.box, mirror) if mirror else on_page.box
+            found.append((replace(on_page, box=box, flipped=False), on_page))
         return found
 
     def _read_text_layer(self, text: str) -> list[DocumentReading]:
@@ -313,6 +330,11 @@ class Reader:
             else extract_fields(decided.kind, lines, width=width, height=height)
         )
         return [_document(0, region, decided, fields, [], width=width, height=height)]
+
+
+def _centre_inside(box: PixelBox, cell: PixelBox) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return cell[0] <= cx <= cell[2] and cell[1] <= cy <= cell[3]
 
 
 def _group_regions(lines: Sequence[PageLine]) -> list[Region]:

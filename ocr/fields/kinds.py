@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from ocr.domain import DocumentKind, Field, FieldName
-from ocr.fields.labels import empty_cell, find_value, following_lines, reading_order
-from ocr.fields.values import clean_name, find_dates, find_id_numbers, normalise_date
-from ocr.layout import PageLine, compact
+from ocr.fields.labels import find_value, following_lines, reading_order, value_cell
+from ocr.fields.values import (
+    clean_name,
+    find_dates,
+    find_id_numbers,
+    has_valid_check,
+    normalise_date,
+)
+from ocr.layout import PageLine, PixelBox, compact
 
-__all__ = ["empty_value_cells", "extract_fields"]
+__all__ = ["cells_to_read_again", "extract_fields"]
 
 F = FieldName
 K = DocumentKind
@@ -99,13 +105,15 @@ def extract_fields(
     return {name.value: value for name, value in found.items() if value is not None}
 
 
-def empty_value_cells(
+def cells_to_read_again(
     kind: DocumentKind, lines: Sequence[PageLine], fields: dict[str, Field]
-) -> list[tuple[float, float, float, float]]:
-    """Boxes where an identifying field's value should be but no line was read.
+) -> list[PixelBox]:
+    """Boxes where an identifying field's value should be read again.
 
-    The reader looks at each again at full resolution and extracts anew with
-    what it finds there.
+    A value is worth a second look when its label was read alone (the value's
+    line was missed) or when what was read cannot be right: an ID number
+    failing its check, a one-character name. The reader looks at each cell
+    again at full resolution and extracts anew with what it finds there.
 
     Args:
         kind: The document's kind.
@@ -113,15 +121,22 @@ def empty_value_cells(
         fields: What :func:`extract_fields` found on them.
 
     Returns:
-        Pixel boxes (upright geometry), at most one per missing field.
+        Pixel boxes (upright geometry), at most one per field.
     """
     cells = []
     for name, labels in _CELLS.get(kind, {}).items():
-        if name.value not in fields:
-            cell = empty_cell(lines, labels)
+        found = fields.get(name.value)
+        if found is None or _misread(name, found.value):
+            cell = value_cell(lines, labels)
             if cell is not None:
                 cells.append(cell)
     return cells
+
+
+def _misread(name: FieldName, value: str) -> bool:
+    if name is F.ID_NUMBER:
+        return not has_valid_check(value)
+    return name in (F.NAME, F.HOUSEHOLD_HEAD, F.SIGNATURE) and len(value) < 2
 
 
 def _id_number(page: _Page, labels: Sequence[str] = ()) -> Field | None:

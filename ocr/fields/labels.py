@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from ocr.fields.values import find_dates
-from ocr.layout import PageLine, compact
+from ocr.layout import PageLine, PixelBox, compact
 
 __all__ = [
     "KNOWN_LABELS",
     "LabelHit",
-    "empty_cell",
     "find_value",
     "following_lines",
     "reading_order",
+    "value_cell",
 ]
 
 KNOWN_LABELS: Final = (
@@ -133,22 +134,23 @@ def find_value(
     return None
 
 
-def empty_cell(
-    lines: Sequence[PageLine], labels: Iterable[str]
-) -> tuple[float, float, float, float] | None:
-    """Where a label's value should be when the label was read without one.
+def value_cell(lines: Sequence[PageLine], labels: Iterable[str]) -> PixelBox | None:
+    """Where a label's value should be, to read it again.
 
-    The label stands alone on its line and the next line on its row is
-    another label, or there is none: the value's line was missed by the
-    detector. The box runs from the label's right edge to that next label
-    (or ten label heights on), a little taller than the label.
+    The label stands alone on its line. When the next line on its row is
+    another label, or there is none, the value's line was missed by the
+    detector: the box runs from the label's right edge to that next label
+    (or ten label heights on). Otherwise the value was read, in one piece or
+    several, but wrongly (an ID number failing its check): the box covers it
+    up to the next label on the row, or a little past its end. Either box is
+    a little taller than the label and the value.
 
     Args:
         lines: The document's lines (upright geometry).
         labels: Label spellings, most specific first.
 
     Returns:
-        The empty cell's pixel box, or ``None`` when no label stands alone.
+        The cell's pixel box, or ``None``.
     """
     ordered = reading_order(lines)
     for label in labels:
@@ -158,23 +160,34 @@ def empty_cell(
             if at < 0 or at > 3 or _cut_at_next_label(text[at + len(label) :], label):
                 continue
             unit = line.height or 1.0
-            beside = [
-                other
-                for other in lines
-                if other is not line
-                and other.box[0] >= line.box[2] - unit * _BESIDE_OVERLAP
-                and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1])
-                >= 0.2 * min(other.height, line.height)
-            ]
-            nearest = min(beside, key=lambda other: other.box[0], default=None)
-            if nearest is not None and not _is_label(compact(nearest.text)):
-                continue
-            x0 = line.box[2] + unit * 0.2
-            x1 = nearest.box[0] if nearest is not None else line.box[2] + unit * 10
-            if x1 - unit * 0.2 - x0 < unit * 1.5:
-                continue
-            return (x0, line.box[1] - unit * 0.35, x1 - unit * 0.2, line.box[3] + unit * 0.35)
+            row = sorted(
+                (other for other in lines if other is not line and _level_right_of(other, line)),
+                key=lambda other: other.box[0],
+            )
+            top, bottom = line.box[1], line.box[3]
+            stop = next((o.box[0] for o in row if _is_label(compact(o.text))), math.inf)
+            # A value read wrongly, in one piece or several, runs up to the next label.
+            pieces = [o for o in row if o.box[0] < stop and o.box[0] - line.box[2] <= unit * 12]
+            if pieces:
+                top = min([top, *(o.box[1] for o in pieces)])
+                bottom = max([bottom, *(o.box[3] for o in pieces)])
+                end = min(stop, max(o.box[2] for o in pieces) + unit * 2)
+            elif row and row[0].box[0] == stop:
+                end = stop  # the value's line was missed: the cell runs to the next label
+            else:
+                end = min(row[0].box[0] if row else math.inf, line.box[2] + unit * 10)
+            x0, x1 = line.box[2] + unit * 0.2, end - unit * 0.2
+            if x1 - x0 >= unit * 1.5:
+                return (x0, top - unit * 0.35, x1, bottom + unit * 0.35)
     return None
+
+
+def _level_right_of(other: PageLine, label: PageLine) -> bool:
+    unit = label.height or 1.0
+    overlap = min(other.box[3], label.box[3]) - max(other.box[1], label.box[1])
+    return other.box[0] >= label.box[2] - unit * _BESIDE_OVERLAP and overlap >= 0.2 * min(
+        other.height, label.height
+    )
 
 
 def _is_label(text: str) -> bool:
@@ -188,10 +201,7 @@ def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
     unit = label.height or 1.0
     candidates = []
     for line in lines:
-        if line is label or line.box[0] < label.box[2] - unit * _BESIDE_OVERLAP:
-            continue
-        overlap = min(line.box[3], label.box[3]) - max(line.box[1], label.box[1])
-        if overlap < 0.2 * min(line.height, label.height):
+        if line is label or not _level_right_of(line, label):
             continue
         if line.box[0] - label.box[2] > unit * 12:
             continue

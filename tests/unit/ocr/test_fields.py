@@ -4,7 +4,7 @@ import pytest
 
 from ocr.domain import DocumentKind
 from ocr.fields import (
-    empty_value_cells,
+    cells_to_read_again,
     extract_fields,
     find_id_numbers,
     normalise_date,
@@ -171,7 +171,7 @@ class TestOtherKinds:
 class TestEmptyValueCells:
     def _cells(self, kind: DocumentKind, lines: list) -> list:  # type: ignore[type-arg]
         fields = extract_fields(kind, lines, width=1000, height=1000)
-        return empty_value_cells(kind, lines, fields)
+        return cells_to_read_again(kind, lines, fields)
 
     def test_label_read_alone_before_the_next_label_gives_the_cell_between(self) -> None:
         # 姓名 | (name missed) | 户主或与户主关系 | 户主
@@ -212,9 +212,28 @@ class TestEmptyValueCells:
         assert self._cells(DocumentKind.ID_CARD_FRONT, [line("姓名 王建国", 50, 100)]) == []
 
     def test_no_cell_when_the_gap_is_too_narrow_for_a_value(self) -> None:
-        lines = [line("姓名", 50, 100), line("户主或与户主关系", 130, 100), line("户主", 800, 100)]
+        lines = [line("姓名", 50, 100), line("户主或与户主关系", 130, 100), line("户主", 400, 100)]
 
         assert self._cells(DocumentKind.HUKOU_PERSON, lines) == []
+
+    def test_a_value_failing_its_check_is_read_again_with_a_margin(self) -> None:
+        lines = [
+            line("公民身份证件编号", 50, 100),
+            line("3502598096190539", 300, 100),
+            line("血型", 900, 100),
+        ]
+
+        (cell,) = self._cells(DocumentKind.HUKOU_PERSON, lines)
+
+        assert cell[0] < 300
+        assert cell[2] == pytest.approx(300 + 30 * 16 + 2 * 30 - 6)  # its end, and a margin
+
+    def test_a_one_character_name_is_read_again_with_its_pieces(self) -> None:
+        lines = [line("姓名", 50, 100), line("王", 200, 100), line("静", 300, 100)]
+
+        (cell,) = self._cells(DocumentKind.REFERRAL_FORM, lines)
+
+        assert cell[2] > 330
 
     def test_kinds_without_cells_give_none(self) -> None:
         assert self._cells(DocumentKind.DISPATCH_LETTER, [line("姓名", 50, 100)]) == []
@@ -256,6 +275,6 @@ class TestSignature:
         lines = [line("承诺人（签字）：", 300, 400), line("联系电话：13459792122", 300, 440)]
         fields = extract_fields(DocumentKind.COMMITMENT_LETTER, lines, width=1000, height=1000)
 
-        (cell,) = empty_value_cells(DocumentKind.COMMITMENT_LETTER, lines, fields)
+        (cell,) = cells_to_read_again(DocumentKind.COMMITMENT_LETTER, lines, fields)
 
         assert cell[0] > 300 + 30 * 8
