@@ -11,6 +11,7 @@ from typing import Final
 from ocr.domain import DocumentKind, Field, FieldName
 from ocr.fields.labels import find_value, following_lines, reading_order, value_cell
 from ocr.fields.values import (
+    HOUSEHOLD_RELATIONS,
     clean_name,
     find_dates,
     find_id_numbers,
@@ -33,6 +34,7 @@ _PLACE: Final = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:省|市|自治区|区|县|
 
 # Labels of values that sit in a cell beside them (forms, cards, registers).
 _NAME: Final = ("姓名",)
+_SEX: Final = ("性别",)
 _PATIENT: Final = ("患者姓名", "姓名")
 _WORKER: Final = ("乙方(劳动者)", "乙方", "姓名")
 _OWNER: Final = ("权利人", "房屋所有权人")
@@ -48,14 +50,24 @@ _WORKER_SIGNS: Final = ("乙方(签字)", "乙方(签名)", "劳动者(签字)")
 _DOCTOR_SIGNS: Final = ("医师签字", "医师签名", "经治医师")
 
 _CELLS: Final[dict[DocumentKind, dict[FieldName, tuple[str, ...]]]] = {
-    K.ID_CARD_FRONT: {F.NAME: _NAME, F.ID_NUMBER: _ID_CARD_NUMBER},
+    K.ID_CARD_FRONT: {F.NAME: _NAME, F.SEX: _SEX, F.ID_NUMBER: _ID_CARD_NUMBER},
     K.SOCIAL_SECURITY_CARD: {F.NAME: _NAME, F.ID_NUMBER: _SOCIAL_NUMBER},
-    K.RESIDENCE_PERMIT: {F.NAME: _NAME, F.ID_NUMBER: _PERMIT_NUMBER},
+    K.RESIDENCE_PERMIT: {F.NAME: _NAME, F.SEX: _SEX, F.ID_NUMBER: _PERMIT_NUMBER},
     K.HUKOU_FRONT: {F.HOUSEHOLD_HEAD: _HEAD},
-    K.HUKOU_PERSON: {F.NAME: _NAME, F.RELATION: _RELATION, F.ID_NUMBER: _REGISTER_NUMBER},
+    K.HUKOU_PERSON: {
+        F.NAME: _NAME,
+        F.RELATION: _RELATION,
+        F.SEX: _SEX,
+        F.ID_NUMBER: _REGISTER_NUMBER,
+    },
     K.PROPERTY_CERTIFICATE: {F.NAME: _OWNER},
     K.LABOR_CONTRACT: {F.NAME: _WORKER, F.SIGNATURE: _WORKER_SIGNS},
-    K.REFERRAL_FORM: {F.NAME: _PATIENT, F.ID_NUMBER: _FORM_NUMBER, F.SIGNATURE: _DOCTOR_SIGNS},
+    K.REFERRAL_FORM: {
+        F.NAME: _PATIENT,
+        F.SEX: _SEX,
+        F.ID_NUMBER: _FORM_NUMBER,
+        F.SIGNATURE: _DOCTOR_SIGNS,
+    },
     K.COMMITMENT_LETTER: {F.SIGNATURE: _SIGNER},
 }
 """The identifying fields worth a second look when their label was read alone."""
@@ -136,6 +148,10 @@ def cells_to_read_again(
 def _misread(name: FieldName, value: str) -> bool:
     if name is F.ID_NUMBER:
         return not has_valid_check(value)
+    if name is F.RELATION:
+        return value not in HOUSEHOLD_RELATIONS
+    if name is F.SEX:
+        return value not in ("男", "女")
     return name in (F.NAME, F.HOUSEHOLD_HEAD, F.SIGNATURE) and len(value) < 2
 
 
@@ -200,7 +216,7 @@ def _validity(page: _Page, labels: Sequence[str]) -> dict[FieldName, Field | Non
 def _id_front(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(_NAME, clean_name),
-        F.SEX: page.text_field(["性别"], _sex),
+        F.SEX: page.text_field(_SEX, _sex),
         F.ETHNICITY: page.text_field(["民族"], _ethnicity),
         F.BIRTH_DATE: page.date_field(["出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["住址"]),
@@ -224,7 +240,7 @@ def _social_security(page: _Page) -> dict[FieldName, Field | None]:
 def _residence(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(_NAME, clean_name),
-        F.SEX: page.text_field(["性别"], _sex),
+        F.SEX: page.text_field(_SEX, _sex),
         F.BIRTH_DATE: page.date_field(["出生日期", "出生"]) or _bare_date(page),
         F.ADDRESS: _address(page, ["居住地址", "住址"]),
         F.ID_NUMBER: _id_number(page, _PERMIT_NUMBER),
@@ -246,7 +262,7 @@ def _hukou_person(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(_NAME, clean_name),
         F.RELATION: page.text_field(_RELATION, clean_name),
-        F.SEX: page.text_field(["性别"], _sex),
+        F.SEX: page.text_field(_SEX, _sex),
         F.ETHNICITY: page.text_field(["民族"], _ethnicity),
         F.BIRTH_DATE: page.date_field(["出生日期"]),
         F.ID_NUMBER: _id_number(page, _REGISTER_NUMBER),
@@ -390,7 +406,7 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
         F.NAME: page.text_field(_PATIENT, clean_name),
         F.ID_NUMBER: _id_number(page, _FORM_NUMBER),
         F.HOSPITAL: _organisation(page, ["转出医院", "申请医院", "就诊医院", "医院名称"]),
-        F.SEX: page.text_field(["性别"], _sex),
+        F.SEX: page.text_field(_SEX, _sex),
         F.DESTINATION: page.text_field(["转往地区"], _city)
         or page.text_field(["转往医院", "转入医院", "拟转往医院"]),
         F.DIAGNOSIS: page.text_field(["临床诊断", "诊断"]),

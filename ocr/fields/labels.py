@@ -208,10 +208,13 @@ def _beside(label: PageLine, lines: Sequence[PageLine]) -> PageLine | None:
         candidates.append(line)
     if not candidates:
         return None
-    # The nearest column to the right; within it, the first line level with the label
-    # (a value wrapped in a tall cell starts there; continuations follow below).
-    left = min(line.box[0] for line in candidates)
-    column = [line for line in candidates if line.box[0] - left < unit * 2]
+    # The nearest column to the right (lines starting under the nearest one's span);
+    # within it, the first line level with the label (a value wrapped in a tall cell
+    # starts there; continuations follow below).
+    nearest = min(candidates, key=lambda line: line.box[0])
+    column = [
+        line for line in candidates if line.box[0] < min(nearest.box[2], nearest.box[0] + unit * 2)
+    ]
     return min(column, key=lambda line: line.box[1])
 
 

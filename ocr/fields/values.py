@@ -9,6 +9,7 @@ from typing import Final
 from ocr.idnumber import check_character
 
 __all__ = [
+    "HOUSEHOLD_RELATIONS",
     "clean_name",
     "find_dates",
     "find_id_numbers",
@@ -43,6 +44,60 @@ _TO_DIGIT: Final = str.maketrans(
 )
 _ID_CHARS: Final = re.compile(r"[0-9OoDQIli|ZzSsBGbgXx]{18}")
 _NAME_CHARS: Final = re.compile(r"[\u4e00-\u9fff·]+")
+
+HOUSEHOLD_RELATIONS: Final = frozenset(
+    [
+        "户主",
+        "配偶",
+        "夫",
+        "妻",
+        "子",
+        "长子",
+        "次子",
+        "三子",
+        "独生子",
+        "女",
+        "长女",
+        "次女",
+        "三女",
+        "独生女",
+        "之子",
+        "之女",
+        "孙子",
+        "孙女",
+        "外孙子",
+        "外孙女",
+        "父",
+        "父亲",
+        "母",
+        "母亲",
+        "公公",
+        "婆婆",
+        "岳父",
+        "岳母",
+        "祖父",
+        "祖母",
+        "外祖父",
+        "外祖母",
+        "兄",
+        "哥哥",
+        "弟",
+        "弟弟",
+        "姐",
+        "姐姐",
+        "妹",
+        "妹妹",
+        "儿媳",
+        "女婿",
+        "侄子",
+        "侄女",
+        "外甥",
+        "外甥女",
+        "其他",
+        "非亲属",
+    ]
+)
+"""What a register's 户主或与户主关系 cell may say (the family-relation code table)."""
 
 
 def normalise_date(text: str) -> str | None:

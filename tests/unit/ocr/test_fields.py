@@ -87,6 +87,19 @@ class TestIdCardFront:
         assert values["name"] == "李小红"
         assert values["ethnicity"] == "回"
 
+    def test_a_short_value_is_not_passed_over_for_the_next_label_on_its_row(self) -> None:
+        # 性别 | 女 | 年龄 | 33岁: the next label sits a little higher than the value.
+        lines = [
+            line("姓名", 50, 50),
+            line("曾慧霞", 160, 50),
+            line("性别", 400, 50),
+            line("女", 500, 53),
+            line("年龄", 540, 49),
+            line("33岁", 620, 50),
+        ]
+
+        assert _values(DocumentKind.REFERRAL_FORM, lines)["sex"] == "女"
+
     def test_value_just_below_the_label(self) -> None:
         lines = [line("公民身份号码", 50, 400), line(VALID_ID, 50, 440)]
 
@@ -234,6 +247,13 @@ class TestEmptyValueCells:
         (cell,) = self._cells(DocumentKind.REFERRAL_FORM, lines)
 
         assert cell[2] > 330
+
+    def test_a_relation_outside_the_code_table_is_read_again(self) -> None:
+        lines = [line("户主或与户主关系", 50, 100), line("华", 400, 100)]
+
+        (cell,) = self._cells(DocumentKind.HUKOU_PERSON, lines)
+
+        assert cell[0] < 400 < cell[2]
 
     def test_kinds_without_cells_give_none(self) -> None:
         assert self._cells(DocumentKind.DISPATCH_LETTER, [line("姓名", 50, 100)]) == []
