@@ -3,7 +3,11 @@
 Steps: quality (on the page as uploaded), normalisation (border, size, 90°
 turns, skew), one OCR pass over the red channel with the angle classifier,
 traditional-to-simplified folding, document regions, per-region upside-down
-correction, seals from the colour image, classification and fields. A PDF
+correction, seals from the colour image, classification and fields, then a
+second look: an identifying field (name, ID number, sex, relation, household
+head, signature) whose label was read alone, or whose value cannot be right
+(an ID number failing its check, a one-character name), is detected and read
+again inside the cell beside its label, at the page's full resolution. A PDF
 page with a text layer is read from that text without OCR.
 """
 
