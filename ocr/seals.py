@@ -169,7 +169,11 @@ def _outermost(
     ]
     kept: list[tuple[tuple[float, float, float, float], float]] = []
     for box, confidence in sorted(candidates, key=lambda c: c[1], reverse=True):
-        inside = any(other != box and _contains(other, box) for other, _ in candidates)
+        # Two outlines of one seal contain each other: that is no ring's inner edge.
+        inside = any(
+            other != box and _contains(other, box) and not _contains(box, other)
+            for other, _ in candidates
+        )
         if not inside and all(_overlap(box, other) < _SAME_SEAL for other, _ in kept):
             kept.append((box, confidence))
     return kept

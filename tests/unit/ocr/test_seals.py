@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ocr.seals import find_seals, unwrap_seal
+from ocr.seals import _outermost, find_seals, unwrap_seal
 
 
 def _page_with(*, seal: bool, emblem: bool = False) -> np.ndarray:
@@ -93,3 +93,25 @@ class TestFadedSealsAndRedAreas:
         cv2.rectangle(page, (400, 580), (500, 680), (80, 190, 220), -1)  # a gold chip
 
         assert find_seals(_warm_light(page)) == []
+
+
+class TestOutermost:
+    def test_two_outlines_of_one_seal_keep_the_stronger_one(self) -> None:
+        # The closed contour and the ink cluster's hull differ by a pixel.
+        a = ((302.0, 648.0, 400.0, 746.0), 0.945)
+        b = ((302.0, 648.0, 400.0, 747.0), 0.973)
+
+        assert _outermost([a, b]) == [b]
+
+    def test_a_ring_inner_edge_is_dropped(self) -> None:
+        ring = ((100.0, 100.0, 300.0, 300.0), 0.9)
+        inner = ((130.0, 130.0, 270.0, 270.0), 0.95)
+
+        assert _outermost([ring, inner]) == [ring]
+
+    def test_an_outline_around_two_seals_is_neither(self) -> None:
+        left = ((100.0, 100.0, 200.0, 200.0), 0.9)
+        right = ((300.0, 100.0, 400.0, 200.0), 0.9)
+        both = ((90.0, 90.0, 410.0, 210.0), 0.8)
+
+        assert sorted(_outermost([left, right, both])) == [left, right]
