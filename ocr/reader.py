@@ -7,7 +7,8 @@ correction, seals from the colour image, classification and fields, then a
 second look: an identifying field (name, ID number, sex, relation, household
 head, signature) whose label was read alone, or whose value cannot be right
 (an ID number failing its check, a one-character name), is detected and read
-again inside the cell beside its label, at the page's full resolution. A PDF
+again inside the cell beside its label, on the normalised page at full size
+(the first detection pass sees it shrunk to 960 px). A PDF
 page with a text layer is read from that text without OCR.
 """
 
