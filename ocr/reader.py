@@ -6,7 +6,8 @@ traditional-to-simplified folding, document regions, per-region upside-down
 correction, seals from the colour image, classification and fields, then a
 second look: an identifying field (name, ID number, sex, relation, household
 head, signature) whose label was read alone, or whose value cannot be right
-(an ID number failing its check, a one-character name), is detected and read
+(an ID number failing its check, a one-character name, a relation outside the
+code table), is detected and read
 again inside the cell beside its label, on the normalised page at full size
 (the first detection pass sees it shrunk to 960 px). A PDF
 page with a text layer is read from that text without OCR.
@@ -214,9 +215,10 @@ class Reader:
         """Split the page's lines into documents and read each.
 
         ``look`` (the grey page the lines were read from, and its skew) lets
-        an identifying field whose label was read alone get a second look:
-        the empty cell beside the label is detected and read again at full
-        resolution, and the fields are extracted anew with what it holds.
+        an identifying field that was missed or misread get a second look
+        (:func:`~ocr.fields.cells_to_read_again`): the cell beside its label
+        is detected and read again on the full-size page, and the fields are
+        extracted anew with what it holds.
         """
         regions = _group_regions(lines)
         if not regions:
