@@ -104,28 +104,36 @@ def _store_scenario(database: FakeDatabase, scenario: Scenario, *, owner: str = 
     return filing
 
 
-def _status(database: FakeDatabase, filing_id: FilingId) -> FilingStatus:
+def _arrange(
+    scenario: Scenario, book: PolicyBook
+) -> tuple[FakeDatabase, Filing, VerificationService]:
+    """A database holding the scenario's filing, and a service on its filing day."""
+    database = FakeDatabase()
+    filing = _store_scenario(database, scenario)
+    return database, filing, _service(database, book, _clock_on(scenario.facts.filed_on))
+
+
+def _stored(database: FakeDatabase, filing_id: FilingId) -> Filing:
     with database.uow_factory() as uow:
         filing = uow.filings.get(filing_id)
     assert filing is not None
-    return filing.status
+    return filing
+
+
+def _status(database: FakeDatabase, filing_id: FilingId) -> FilingStatus:
+    return _stored(database, filing_id).status
 
 
 class TestVerifyFiling:
     @pytest.mark.parametrize("pack", ["national", "jiangsu-yangzhou", "hebei-xingtai"])
     def test_clean_filing_is_approved_with_validity(self, book: PolicyBook, pack: str) -> None:
         scenario = make_scenario(pack=pack, seed=3, filing_type="referral", book=book)
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
-        record = _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(
-            filing.id
-        )
+        database, filing, service = _arrange(scenario, book)
+        record = service.verify_filing(filing.id)
         assert record is not None
         assert record.decision == "approve"
         assert record.engine_version == ENGINE
-        with database.uow_factory() as uow:
-            stored = uow.filings.get(filing.id)
-        assert stored is not None
+        stored = _stored(database, filing.id)
         assert stored.status is FilingStatus.APPROVED
         assert stored.valid_from == scenario.facts.start_date
         assert stored.valid_until is not None
@@ -139,11 +147,8 @@ class TestVerifyFiling:
             defect="missing_material",
             book=book,
         )
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
-        record = _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(
-            filing.id
-        )
+        database, filing, service = _arrange(scenario, book)
+        record = service.verify_filing(filing.id)
         assert record is not None
         assert record.decision == "needs_materials"
         assert [m["group"] for m in record.verdict["missing"]] == list(scenario.expected_missing)
@@ -152,12 +157,9 @@ class TestVerifyFiling:
     @pytest.mark.parametrize("defect", ["wrong_name", "expired_permit", "dispatch_no_seal"])
     def test_defect_goes_to_review_and_grants_nothing(self, book: PolicyBook, defect: str) -> None:
         scenario = make_scenario(pack="national", seed=9, defect=defect, book=book)
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
-        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(filing.id)
-        with database.uow_factory() as uow:
-            stored = uow.filings.get(filing.id)
-        assert stored is not None
+        database, filing, service = _arrange(scenario, book)
+        service.verify_filing(filing.id)
+        stored = _stored(database, filing.id)
         assert stored.status is FilingStatus.NEEDS_REVIEW
         assert stored.valid_until is None
 
@@ -171,23 +173,18 @@ class TestVerifyFiling:
             proof="commitment",
             book=book,
         )
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
-        _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(filing.id)
-        with database.uow_factory() as uow:
-            stored = uow.filings.get(filing.id)
-        assert stored is not None
+        database, filing, service = _arrange(scenario, book)
+        service.verify_filing(filing.id)
+        stored = _stored(database, filing.id)
         assert stored.status is FilingStatus.PROVISIONAL
         assert stored.valid_until == scenario.facts.start_date + timedelta(days=15)
 
     def test_waits_while_a_document_is_being_read(self, book: PolicyBook) -> None:
         scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
+        database, filing, service = _arrange(scenario, book)
         with database.uow_factory() as uow:
             uow.documents.add(make_document(filing, sha256="c" * 64))
             uow.commit()
-        service = _service(database, book, _clock_on(scenario.facts.filed_on))
         assert service.verify_filing(filing.id) is None
         assert _status(database, filing.id) is FilingStatus.SUBMITTED
 
@@ -199,9 +196,7 @@ class TestVerifyFiling:
             defect="missing_material",
             book=book,
         )
-        database = FakeDatabase()
-        filing = _store_scenario(database, scenario)
-        service = _service(database, book, _clock_on(scenario.facts.filed_on))
+        database, filing, service = _arrange(scenario, book)
         first = service.verify_filing(filing.id)
         with database.uow_factory() as uow:
             again = uow.filings.get(filing.id)
@@ -281,7 +276,7 @@ class TestExpiry:
 class TestCancel:
     owner = Principal(role=Role.APP, key_id="app")
 
-    def _stored(self, database: FakeDatabase, filing: Filing) -> Filing:
+    def _add(self, database: FakeDatabase, filing: Filing) -> Filing:
         with database.uow_factory() as uow:
             uow.filings.add(filing)
             uow.commit()
@@ -289,7 +284,7 @@ class TestCancel:
 
     def test_temporary_filing_may_be_cancelled_at_once(self, book: PolicyBook) -> None:
         database = FakeDatabase()
-        filing = self._stored(
+        filing = self._add(
             database,
             make_filing(
                 owner="app",
@@ -306,7 +301,7 @@ class TestCancel:
 
     def test_long_term_filing_is_locked_for_six_months(self, book: PolicyBook) -> None:
         database = FakeDatabase()
-        filing = self._stored(
+        filing = self._add(
             database,
             make_filing(
                 owner="app",
@@ -325,7 +320,7 @@ class TestCancel:
 
     def test_rejected_filing_cannot_be_cancelled(self, book: PolicyBook) -> None:
         database = FakeDatabase()
-        filing = self._stored(database, make_filing(owner="app", status=FilingStatus.REJECTED))
+        filing = self._add(database, make_filing(owner="app", status=FilingStatus.REJECTED))
         with pytest.raises(InvalidTransitionError):
             _service(database, book, _clock_on(date(2025, 3, 11))).cancel(self.owner, filing.id)
 
