@@ -31,6 +31,11 @@ from ocr.domain import Quality, QualityProblem
 
 _NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 
+READ_RECORD_KEYS = frozenset(
+    {"file", "page", "index", "box", "kind", "kind_confidence", "fields", "seals", "quality"}
+)
+"""The keys of one ``intake read --json`` record (CONTRACT.md)."""
+
 
 def fake_id(seed: int = 1, *, region: str = "321002") -> str:
     return fake_id_number(random.Random(seed), region=region)

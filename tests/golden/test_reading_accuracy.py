@@ -12,6 +12,7 @@ from ocr.engines.rapid import RapidOcrEngine
 from ocr.evaluation import evaluate_corpus
 from ocr.images import decode_image
 from ocr.reader import Reader
+from tests.factories import READ_RECORD_KEYS
 
 pytestmark = pytest.mark.slow
 
@@ -65,15 +66,5 @@ class TestReadingAccuracy:
 
         assert records
         for record in records:
-            assert set(record) == {
-                "file",
-                "page",
-                "index",
-                "box",
-                "kind",
-                "kind_confidence",
-                "fields",
-                "seals",
-                "quality",
-            }
+            assert set(record) == READ_RECORD_KEYS
             assert all(set(f) == {"value", "confidence"} for f in record["fields"].values())

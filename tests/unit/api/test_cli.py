@@ -26,7 +26,13 @@ from api.settings import Settings
 from intake.domain import FilingStatus
 from intake.ports import PageReader
 from storage.sql.migrate import upgrade_database
-from tests.factories import encrypted_pdf_bytes, fake_id, jpeg_bytes, make_filing
+from tests.factories import (
+    READ_RECORD_KEYS,
+    encrypted_pdf_bytes,
+    fake_id,
+    jpeg_bytes,
+    make_filing,
+)
 from tests.fakes import FakeReader
 from verifiers.policy import POLICIES_DIR
 
@@ -222,8 +228,8 @@ VERIFY_ARGS = [
 ]
 
 
-def with_option(option: str, value: str | None) -> list[str]:
-    args = list(VERIFY_ARGS)
+def with_option(option: str, value: str | None, base: list[str] = VERIFY_ARGS) -> list[str]:
+    args = list(base)
     index = args.index(option)
     if value is None:
         del args[index : index + 2]
@@ -336,17 +342,7 @@ class TestRead:
         }
         (document,) = [r for r in records if "error" not in r]
         assert Path(document["file"]).name == "photo.jpg"
-        assert set(document) == {
-            "file",
-            "page",
-            "index",
-            "box",
-            "kind",
-            "kind_confidence",
-            "fields",
-            "seals",
-            "quality",
-        }
+        assert set(document) == READ_RECORD_KEYS
 
     def test_only_bad_files_never_load_the_reader(self, tmp_path: Path, no_reader: None) -> None:
         bad = tmp_path / "notes.txt"
@@ -463,18 +459,9 @@ class TestRealReader:
     def test_verify_decides_from_the_files(self) -> None:
         front, back = EXAMPLES / "id_card_front.jpg", EXAMPLES / "id_card_back.jpg"
         person = json.loads(front.with_suffix(".json").read_text("utf-8"))["documents"][0]
+        applicant = with_option("--name", person["fields"]["name"])
         args = [
-            "verify",
-            "--type",
-            "long_term_resident",
-            "--insured",
-            "321000",
-            "--treatment",
-            "310000",
-            "--name",
-            person["fields"]["name"],
-            "--id-number",
-            person["fields"]["id_number"],
+            *with_option("--id-number", person["fields"]["id_number"], applicant),
             "--filed-on",
             "2025-06-01",
             str(front),
