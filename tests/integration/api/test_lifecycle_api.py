@@ -25,6 +25,13 @@ async def _wait_for_status(api: Api, filing_id: str, *, leaving: str) -> dict[st
     raise AssertionError(f"filing stayed {leaving}")
 
 
+async def _submit_and_wait(api: Api, filing_id: str) -> dict[str, Any]:
+    """Submit the filing (202) and return it once verification has moved it on."""
+    response = await api.client.post(f"/v1/filings/{filing_id}/submit", headers=auth())
+    assert response.status_code == 202, response.text
+    return await _wait_for_status(api, filing_id, leaving="submitted")
+
+
 async def _file_scenario(api: Api, *, filing_type: str, defect: str | None = None) -> str:
     """Create the scenario's filing over HTTP and upload one photo per document.
 
@@ -59,9 +66,7 @@ async def _file_scenario(api: Api, *, filing_type: str, defect: str | None = Non
 class TestVerification:
     async def test_clean_referral_is_approved_after_submit(self, api: Api) -> None:
         filing_id = await _file_scenario(api, filing_type="referral")
-        response = await api.client.post(f"/v1/filings/{filing_id}/submit", headers=auth())
-        assert response.status_code == 202
-        body = await _wait_for_status(api, filing_id, leaving="submitted")
+        body = await _submit_and_wait(api, filing_id)
         assert body["status"] == "approved", [
             c for c in body["verdict"]["checks"] if c["outcome"] != "pass"
         ]
@@ -87,8 +92,7 @@ class TestVerification:
         filing_id = await _file_scenario(
             api, filing_type="referral", defect="referral_wrong_destination"
         )
-        await api.client.post(f"/v1/filings/{filing_id}/submit", headers=auth())
-        body = await _wait_for_status(api, filing_id, leaving="submitted")
+        body = await _submit_and_wait(api, filing_id)
         assert body["status"] == "needs_review"
         assert body["verdict"]["decision"] == "review"
         assert any(c["outcome"] != "pass" for c in body["verdict"]["checks"])
@@ -102,8 +106,7 @@ class TestVerification:
         filing_id = await _file_scenario(
             api, filing_type="stationed_worker", defect="missing_material"
         )
-        await api.client.post(f"/v1/filings/{filing_id}/submit", headers=auth())
-        body = await _wait_for_status(api, filing_id, leaving="submitted")
+        body = await _submit_and_wait(api, filing_id)
         assert body["status"] == "needs_materials"
         assert body["verdict"]["missing"]
         assert all(m["name"] for m in body["verdict"]["missing"])
