@@ -15,6 +15,7 @@ class CheckCode(StrEnum):
     MATERIALS_PRESENT = "materials.present"
     PAGE_QUALITY = "page.quality"
     DOCUMENT_KIND = "document.kind_confident"
+    DOCUMENT_UNREADABLE = "document.unreadable"
     APPLICANT_ID_NUMBER = "identity.applicant_id_number"
     NAME = "identity.name"
     ID_NUMBER = "identity.id_number"

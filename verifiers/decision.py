@@ -7,7 +7,12 @@
 When a group can be satisfied in several ways (a residence permit *or* the
 household-register pages), the option whose documents fare best carries the
 decision; the checks of documents offered for the other options are still
-reported, but they do not block.
+reported, but they do not block. Two kinds of finding block whichever option
+is chosen, because they say something about the filing, not about one way of
+meeting a group: a document naming another person (its name, ID number or
+birth date and sex ``fail``: the spouse's ID card beside the applicant's own
+social-security card), and the findings that are never demoted at all (a copy
+of another applicant's image, a document that could not be read).
 """
 
 from __future__ import annotations
@@ -16,16 +21,29 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from ocr.domain import DocumentKind
+from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Decision, Evidence, Outcome, Verdict
 from verifiers.evidence import CheckContext
 from verifiers.materials import MaterialPlan
 from verifiers.validity import compute_validity
 
-__all__ = ["decide"]
+__all__ = ["IDENTITY_MISMATCH", "NEVER_DEMOTED", "decide", "is_demotable"]
 
 Key = tuple[str, int, int]
 # A document that rides along with another kind's option (the back of the ID card).
 _COMPANIONS = {DocumentKind.ID_CARD_BACK: DocumentKind.ID_CARD_FRONT}
+NEVER_DEMOTED: frozenset[str] = frozenset(
+    {
+        CheckCode.DUPLICATE_IMAGE.value,
+        CheckCode.NEAR_COPY.value,
+        CheckCode.DOCUMENT_UNREADABLE.value,
+    }
+)
+"""Codes whose results keep their blocking whichever material option is chosen."""
+IDENTITY_MISMATCH: frozenset[str] = frozenset(
+    {CheckCode.NAME.value, CheckCode.ID_NUMBER.value, CheckCode.BIRTH_SEX.value}
+)
+"""Codes whose ``fail`` means the document is another person's: it is never demoted."""
 
 
 def decide(
@@ -54,7 +72,9 @@ def decide(
         kind = _COMPANIONS.get(item.reading.kind, item.reading.kind)
         demote = kind in offered and kind not in chosen
         for check in document_checks.get(item.key, ()):
-            checks.append(dataclasses.replace(check, blocking=False) if demote else check)
+            if demote and is_demotable(check):
+                check = dataclasses.replace(check, blocking=False)
+            checks.append(check)
     if plan.missing:
         decision = Decision.NEEDS_MATERIALS
     elif all(c.outcome is Outcome.PASS for c in checks if c.blocking):
@@ -84,6 +104,21 @@ def decide(
         provisional=validity.provisional,
         single_use=validity.single_use,
     )
+
+
+def is_demotable(check: CheckResult) -> bool:
+    """Tell whether a check of a document offered for an unchosen option may stop blocking.
+
+    Args:
+        check: One check of such a document.
+
+    Returns:
+        ``False`` for a finding that names another person or is never demoted
+        (see :data:`NEVER_DEMOTED`, :data:`IDENTITY_MISMATCH`); ``True`` otherwise.
+    """
+    if check.code in NEVER_DEMOTED:
+        return False
+    return not (check.code in IDENTITY_MISMATCH and check.outcome is Outcome.FAIL)
 
 
 def _choose_options(

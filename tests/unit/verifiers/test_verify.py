@@ -169,6 +169,90 @@ class TestDecision:
         assert "residence.permit_valid" in _codes(verdict, "fail")
 
 
+SPOUSE = "李秀英"
+SPOUSE_IDN = "32100219620803128" + check_character("32100219620803128")  # female, 1962-08-03
+
+
+def _social_security_card() -> Evidence:
+    return _doc("social_security_card", "ssc", name=NAME, id_number=IDN)
+
+
+def _spouse_id_card(doc_id: str = "spouse") -> Evidence:
+    return _doc(
+        "id_card_front",
+        doc_id,
+        name=SPOUSE,
+        id_number=SPOUSE_IDN,
+        sex="女",
+        birth_date="1962-08-03",
+    )
+
+
+class TestAnotherPersonsDocument:
+    """A document naming someone else blocks even beside a good option of its group."""
+
+    def test_spouses_id_card_beside_own_social_security_card_is_not_approved(self) -> None:
+        docs = [_social_security_card(), _spouse_id_card(), _permit()]
+        verdict = verify_filing(_facts(), docs, book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+        assert {"identity.name", "identity.id_number"} <= _codes(verdict, "fail")
+
+    def test_spouses_duplicated_id_card_beside_own_social_security_card_is_not_approved(
+        self,
+    ) -> None:
+        card = _spouse_id_card()
+        hit = DuplicateHit(
+            other_filing_id="f2",
+            other_document_id="d9",
+            other_page=1,
+            image_sha256=card.image_sha256,
+        )
+        verdict = verify_filing(
+            _facts(),
+            [_social_security_card(), card, _permit()],
+            book_or_pack=BOOK,
+            duplicates=[hit],
+        )
+        assert verdict.decision is Decision.REVIEW
+        assert {"duplicates.same_image", "identity.name"} <= _codes(verdict, "fail")
+
+    def test_own_duplicated_id_card_beside_own_social_security_card_is_not_approved(
+        self,
+    ) -> None:
+        card = _id_card()
+        near = DuplicateHit(
+            other_filing_id="f2",
+            other_document_id="d9",
+            other_page=1,
+            image_sha256="other",
+            phash="0f" * 7 + "0e",
+        )
+        verdict = verify_filing(
+            _facts(),
+            [_social_security_card(), card, _permit()],
+            book_or_pack=BOOK,
+            duplicates=[near],
+        )
+        assert verdict.decision is Decision.REVIEW
+        assert "duplicates.near_copy" in _codes(verdict, "unsure")
+
+    def test_an_unsure_reading_of_the_unchosen_option_still_does_not_block(self) -> None:
+        # One character of the name misread on the ID card: a reading error, not another person.
+        card = _doc(
+            "id_card_front", "id", name="王建图", id_number=IDN, sex="男", birth_date="1960-05-01"
+        )
+        verdict = verify_filing(
+            _facts(), [_social_security_card(), card, _permit()], book_or_pack=BOOK
+        )
+        assert verdict.decision is Decision.APPROVE
+        name = next(
+            c
+            for c in verdict.checks
+            if c.code == "identity.name" and c.evidence[0].document_id == "id"
+        )
+        assert (name.outcome.value, name.blocking) == ("unsure", False)
+
+
 class TestCommitment:
     def _letter(self, **override: str) -> Evidence:
         fields = {"name": NAME, "id_number": IDN, "signature": NAME, "date": "2025-06-01"}
@@ -199,9 +283,18 @@ class TestCommitment:
         )
         assert "commitment.allowed" in _codes(verdict, "fail")
 
-    def test_missing_letter_is_named(self) -> None:
+    def test_commitment_signed_in_app_needs_no_photo_of_a_paper_letter(self) -> None:
         verdict = verify_filing(_facts(commitment=True), [_id_card()], book_or_pack=BOOK)
-        assert [m.code for m in verdict.missing] == ["commitment_letter"]
+        assert verdict.missing == ()
+        assert verdict.decision is Decision.APPROVE
+        assert verdict.provisional
+        assert "已在线签署个人承诺书" in [c.message for c in verdict.checks]
+
+    def test_an_uploaded_paper_letter_is_still_checked(self) -> None:
+        unsigned = _doc("commitment_letter", "letter", name=NAME, id_number=IDN, date="2025-06-01")
+        verdict = verify_filing(_facts(commitment=True), [_id_card(), unsigned], book_or_pack=BOOK)
+        assert verdict.decision is Decision.REVIEW
+        assert "commitment.signed" in _codes(verdict, "fail", "unsure")
 
     def test_commitment_with_proof_is_an_ordinary_filing(self) -> None:
         verdict = verify_filing(_facts(commitment=True), [_id_card(), _permit()], book_or_pack=BOOK)
