@@ -547,7 +547,13 @@ def _add_referral(draft: _Draft) -> None:
 
 
 def _add_commitment(draft: _Draft) -> None:
+    """Sign the commitment: in the app only, or also on a paper letter photographed."""
     draft.commitment = True
+    if draft.rng.random() < 0.5:
+        _add_commitment_letter(draft)
+
+
+def _add_commitment_letter(draft: _Draft) -> None:
     draft.add(
         DocumentKind.COMMITMENT_LETTER,
         {
@@ -631,6 +637,8 @@ def _inject(draft: _Draft, defect: str) -> tuple[tuple[str, ...], str | None]:
     elif defect == "referral_no_seal":
         _replace_doc(draft, DocumentKind.REFERRAL_FORM, seal=None)
     elif defect == "unsigned_commitment":
+        if not any(d.kind is DocumentKind.COMMITMENT_LETTER for d in draft.docs):
+            _add_commitment_letter(draft)
         _replace_doc(draft, DocumentKind.COMMITMENT_LETTER, fields={"signature": None})
     elif defect == "multi_city_commitment":
         draft.facts_overrides["other_long_term_regions"] = (_other_treatment(draft)[0],)
@@ -697,8 +705,8 @@ def _inject_missing(draft: _Draft, *, wrong_kind: bool) -> tuple[str, ...]:
     rules = draft.pack.filing_types[draft.filing_type]
     groups = dict(rules.active_groups)
     if draft.commitment:
+        # The commitment signed in the app stands in for the proof; nothing to take away.
         groups = {c: g for c, g in groups.items() if g.role != "proof"}
-        groups["commitment_letter"] = draft.pack.commitment.letter_group
     present = {d.kind for d in draft.docs}
     candidates = [
         (code, g)

@@ -4,6 +4,10 @@ A group is satisfied when all kinds of one of its options are present (any
 confidence: how sure the reading is, is another check's business). The
 electronic voucher may waive a waivable identity group. A commitment filing
 whose proof is missing swaps the proof groups for the commitment letter.
+
+The applicant uploads the proof *or* signs the personal commitment in the app
+(上传材料或签署个人承诺书): a commitment signed in the app is the commitment. A
+photo of a paper letter is another way to give it, and is checked when given.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class MaterialPlan:
     groups: dict[str, MaterialGroup]
     missing: tuple[MissingGroup, ...]
     commitment_used: bool
+    signed_in_app: bool = False
 
     @property
     def kinds(self) -> frozenset[DocumentKind]:
@@ -72,12 +77,17 @@ def plan_materials(
     if commitment_used:
         groups = {c: g for c, g in groups.items() if c not in proof}
         groups[COMMITMENT_GROUP] = pack.commitment.letter_group
+    # The commitment flag is the applicant's signature given in the app.
+    given = {COMMITMENT_GROUP} if commitment_used else set()
     missing = tuple(
         MissingGroup(code=code, name=group.name)
         for code, group in groups.items()
-        if group.required and not is_satisfied(group, present)
+        if group.required and code not in given and not is_satisfied(group, present)
     )
-    return MaterialPlan(groups=groups, missing=missing, commitment_used=commitment_used)
+    signed_in_app = commitment_used and not is_satisfied(pack.commitment.letter_group, present)
+    return MaterialPlan(
+        groups=groups, missing=missing, commitment_used=commitment_used, signed_in_app=signed_in_app
+    )
 
 
 def check_materials(ctx: CheckContext, plan: MaterialPlan) -> list[CheckResult]:
@@ -87,8 +97,16 @@ def check_materials(ctx: CheckContext, plan: MaterialPlan) -> list[CheckResult]:
         ctx.result(
             CheckCode.MATERIALS_PRESENT,
             Outcome.FAIL if code in missing else Outcome.PASS,
-            f"缺少材料：{group.name}" if code in missing else f"已提供：{group.name}",
+            _material_message(code, group, missing=code in missing, plan=plan),
         )
         for code, group in plan.groups.items()
         if group.required
     ]
+
+
+def _material_message(code: str, group: MaterialGroup, *, missing: bool, plan: MaterialPlan) -> str:
+    if missing:
+        return f"缺少材料：{group.name}"
+    if code == COMMITMENT_GROUP and plan.signed_in_app:
+        return "已在线签署个人承诺书"
+    return f"已提供：{group.name}"
