@@ -16,7 +16,7 @@ rows, calls :func:`verifiers.verify_filing`, and writes one row and a status.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Final
 from uuid import UUID, uuid4
@@ -29,7 +29,9 @@ from intake.domain import (
     Filing,
     FilingId,
     FilingStatus,
+    Page,
     Principal,
+    StoredReading,
     VerificationId,
     VerificationRecord,
 )
@@ -44,19 +46,17 @@ from verifiers import (
     Evidence,
     FilingFacts,
     PolicyBook,
+    UnreadDocument,
+    UnreadReason,
     Verdict,
     evidence_from_page,
     may_cancel,
     verify_filing,
 )
 
-__all__ = ["CancelOutcome", "VerificationService", "filing_facts"]
+__all__ = ["CancelOutcome", "FilingEvidence", "VerificationService", "filing_facts"]
 
 log = structlog.get_logger(__name__)
-
-_CANDIDATE_DISTANCE: Final = 16
-"""Perceptual-hash distance under which another page is handed to the verifier as a
-candidate; the pack's own (smaller) threshold then decides what counts as a near-copy."""
 
 _ACTIVE: Final = (FilingStatus.APPROVED, FilingStatus.PROVISIONAL)
 
@@ -65,6 +65,14 @@ _DECISION_STATUS: Final = {
     Decision.NEEDS_MATERIALS: FilingStatus.NEEDS_MATERIALS,
     Decision.REVIEW: FilingStatus.NEEDS_REVIEW,
 }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilingEvidence:
+    """What the stored readings of a filing's documents give the verifier."""
+
+    found: list[Evidence] = field(default_factory=list)
+    unread: list[UnreadDocument] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,26 +170,51 @@ class VerificationService:
         )
         return record
 
-    def evidence(self, uow: UnitOfWork, documents: Sequence[Document]) -> list[Evidence]:
-        """Every document found on the analysed pages, from the reading cache."""
+    def judge(self, filing_id: FilingId) -> Verdict | None:
+        """The verdict a filing would get now, neither recorded nor applied (a dry run).
+
+        The same facts, evidence and duplicates as :meth:`verify_filing`, in any
+        status: ``intake verify`` uses it for a filing without documents, which
+        cannot be submitted.
+
+        Args:
+            filing_id: The filing.
+
+        Returns:
+            The verdict, or ``None`` when there is no such filing.
+        """
+        with self._uow_factory() as uow:
+            filing = uow.filings.get(filing_id)
+            if filing is None:
+                return None
+            return self._verdict(uow, filing, uow.documents.list_for_filing(filing_id))
+
+    def evidence(self, uow: UnitOfWork, documents: Sequence[Document]) -> FilingEvidence:
+        """Every document found on the filing's pages, and every document or page that gave none.
+
+        A document whose analysis failed, a page with no stored reading for the
+        current reader, and a page on which the reader found no document are
+        named in ``unread``: the verifier sends the filing to a person rather
+        than judge it without them.
+        """
         version = self._engine_version()
-        found: list[Evidence] = []
+        filing_evidence = FilingEvidence()
         for document in documents:
-            if document.status is not DocumentStatus.ANALYSED:
+            if document.status is DocumentStatus.FAILED or not document.pages:
+                reason = (
+                    UnreadReason.FAILED
+                    if document.status is DocumentStatus.FAILED
+                    else UnreadReason.NO_READING
+                )
+                filing_evidence.unread.append(
+                    UnreadDocument(document_id=str(document.id), reason=reason)
+                )
                 continue
             for page in document.pages:
-                stored = uow.readings.get(page.image_sha256, version)
-                if stored is None:
-                    continue
-                found.extend(
-                    evidence_from_page(
-                        str(document.id),
-                        stored.reading,
-                        image_sha256=page.image_sha256,
-                        phash=page.phash,
-                    )
+                _add_page(
+                    filing_evidence, uow.readings.get(page.image_sha256, version), document, page
                 )
-        return found
+        return filing_evidence
 
     def expire_filings(self) -> list[FilingId]:
         """Expire approved and provisional filings whose ``valid_until`` has passed.
@@ -235,12 +268,19 @@ class VerificationService:
 
     def _verdict(self, uow: UnitOfWork, filing: Filing, documents: Sequence[Document]) -> Verdict:
         others = uow.filings.list(applicant_id_number=filing.applicant.id_number, limit=1000)
-        evidence = self.evidence(uow, documents)
+        read = self.evidence(uow, documents)
+        pack = self._book.for_region(filing.insured_region)
         return verify_filing(
             filing_facts(filing, others=others),
-            evidence,
+            read.found,
             book_or_pack=self._book,
-            duplicates=_duplicate_candidates(uow, filing, evidence),
+            duplicates=_duplicate_candidates(
+                uow,
+                filing,
+                read.found,
+                max_distance=pack.thresholds.near_copy_max_distance,
+            ),
+            unread=read.unread,
         )
 
     def _record(self, filing: Filing, verdict: Verdict) -> VerificationRecord:
@@ -271,9 +311,31 @@ class VerificationService:
         )
 
 
+def _add_page(
+    filing_evidence: FilingEvidence,
+    stored: StoredReading | None,
+    document: Document,
+    page: Page,
+) -> None:
+    """Add one page's documents to the evidence, or name the page as unread."""
+    if stored is None or not stored.reading.documents:
+        reason = UnreadReason.NO_READING if stored is None else UnreadReason.NO_DOCUMENT
+        filing_evidence.unread.append(
+            UnreadDocument(document_id=str(document.id), reason=reason, page=page.number)
+        )
+        return
+    filing_evidence.found.extend(
+        evidence_from_page(
+            str(document.id), stored.reading, image_sha256=page.image_sha256, phash=page.phash
+        )
+    )
+
+
 def _duplicate_candidates(
-    uow: UnitOfWork, filing: Filing, evidence: Sequence[Evidence]
+    uow: UnitOfWork, filing: Filing, evidence: Sequence[Evidence], *, max_distance: int
 ) -> list[DuplicateHit]:
+    """Other applicants' pages with our image's hash, or a perceptual hash within the
+    pack's near-copy distance (the verifier judges them with that same distance)."""
     ours = {(e.image_sha256, e.phash) for e in evidence if e.image_sha256}
     if not ours:
         return []
@@ -281,7 +343,10 @@ def _duplicate_candidates(
     for other in uow.documents.fingerprints(exclude_filing=filing.id):
         if other.applicant_id_number == filing.applicant.id_number:
             continue
-        if any(sha == other.image_sha256 or _near(phash, other.phash) for sha, phash in ours):
+        if any(
+            sha == other.image_sha256 or _near(phash, other.phash, max_distance=max_distance)
+            for sha, phash in ours
+        ):
             hits.append(
                 DuplicateHit(
                     other_filing_id=str(other.filing_id),
@@ -294,7 +359,7 @@ def _duplicate_candidates(
     return hits
 
 
-def _near(ours: str, theirs: str) -> bool:
+def _near(ours: str, theirs: str, *, max_distance: int) -> bool:
     if not ours or not theirs or len(ours) != len(theirs):
         return False
-    return hamming_distance(ours, theirs) <= _CANDIDATE_DISTANCE
+    return hamming_distance(ours, theirs) <= max_distance

@@ -15,6 +15,8 @@ from verifiers.domain import (
     FilingFacts,
     MissingGroup,
     Outcome,
+    UnreadDocument,
+    UnreadReason,
     Verdict,
 )
 from verifiers.errors import (
@@ -42,6 +44,8 @@ __all__ = [
     "PolicyPack",
     "PolicyPackInvalidError",
     "UnknownFilingTypeError",
+    "UnreadDocument",
+    "UnreadReason",
     "Verdict",
     "VerifierConfigError",
     "VerifierError",

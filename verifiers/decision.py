@@ -1,6 +1,7 @@
 """The decision: approve, ask for materials, or send to a reviewer.
 
-- ``needs_materials`` when a required group has no document, naming the group;
+- ``needs_materials`` when a required group has no document, naming the group
+  (unless a document could not be read: it may be the one missing, so a person looks);
 - ``approve`` only when every blocking check passes;
 - ``review`` otherwise, carrying every failing or unsure check.
 
@@ -75,7 +76,8 @@ def decide(
             if demote and is_demotable(check):
                 check = dataclasses.replace(check, blocking=False)
             checks.append(check)
-    if plan.missing:
+    unreadable = any(c.code == CheckCode.DOCUMENT_UNREADABLE.value for c in checks)
+    if plan.missing and not unreadable:
         decision = Decision.NEEDS_MATERIALS
     elif all(c.outcome is Outcome.PASS for c in checks if c.blocking):
         decision = Decision.APPROVE

@@ -25,6 +25,8 @@ __all__ = [
     "FilingFacts",
     "MissingGroup",
     "Outcome",
+    "UnreadDocument",
+    "UnreadReason",
     "Verdict",
 ]
 
@@ -94,6 +96,31 @@ class Evidence:
     def key(self) -> tuple[str, int, int]:
         """Identify this document on its page: ``(document_id, page, index)``."""
         return (self.document_id, self.page, self.reading.index)
+
+
+class UnreadReason(StrEnum):
+    """Why a document, or one of its pages, gave the verifier nothing to judge."""
+
+    FAILED = "failed"
+    """The document's analysis failed (a damaged file, a missing blob, an engine error)."""
+    NO_READING = "no_reading"
+    """The page has no stored reading for the current reader."""
+    NO_DOCUMENT = "no_document"
+    """The page was read, but no document was found on it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnreadDocument:
+    """A document of the filing, or one page of it, that yielded no evidence.
+
+    The verifier turns each into a blocking ``document.unreadable`` check: a
+    document that vanished from the evidence must not let a filing through.
+    """
+
+    document_id: str
+    reason: UnreadReason
+    page: int | None = None
+    """The page; ``None`` when the document as a whole could not be read."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

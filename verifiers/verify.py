@@ -16,7 +16,15 @@ from verifiers.codes import CheckCode
 from verifiers.commitment import check_commitment_filing, check_commitment_letter
 from verifiers.dates import check_start_date
 from verifiers.decision import Key, decide
-from verifiers.domain import CheckResult, DuplicateHit, Evidence, FilingFacts, Outcome, Verdict
+from verifiers.domain import (
+    CheckResult,
+    DuplicateHit,
+    Evidence,
+    FilingFacts,
+    Outcome,
+    UnreadDocument,
+    Verdict,
+)
 from verifiers.duplicates import check_duplicates
 from verifiers.errors import UnknownFilingTypeError
 from verifiers.evidence import CheckContext, ref
@@ -26,6 +34,7 @@ from verifiers.policy import PolicyBook, PolicyPack
 from verifiers.referral import check_referral
 from verifiers.regions import RegionTable, load_region_table
 from verifiers.residence import check_household, check_residence
+from verifiers.unreadable import check_unread
 from verifiers.work import check_work
 from verifiers.zones import check_filing_free, check_multi_city
 
@@ -45,6 +54,7 @@ def verify_filing(
     *,
     book_or_pack: PolicyBook | PolicyPack,
     duplicates: Sequence[DuplicateHit] = (),
+    unread: Sequence[UnreadDocument] = (),
 ) -> Verdict:
     """Verify one filing against its policy pack.
 
@@ -55,6 +65,10 @@ def verify_filing(
             or one pack to apply.
         duplicates: Pages of other applicants' filings with the same or a near
             image hash, found by the caller.
+        unread: Documents and pages of this filing that gave no evidence (a
+            failed analysis, no reading, nothing found on the page). Each is a
+            blocking ``document.unreadable`` check no pack can disable, and the
+            filing goes to a person even when a material group looks missing.
 
     Returns:
         The verdict.
@@ -94,6 +108,7 @@ def verify_filing(
             )
             document_checks[item.key] = [dataclasses.replace(unknown, blocking=False)]
     checks = [c for c in filing_checks if pack.is_enabled(CheckCode(c.code))]
+    checks.extend(check_unread(unread))
     return decide(
         ctx,
         plan=plan,

@@ -24,9 +24,9 @@ from intake.domain import (
 )
 from intake.errors import InvalidTransitionError
 from intake.verification import VerificationService, filing_facts
-from ocr.domain import PageReading
+from ocr.domain import PageReading, Quality
 from samples.filings import Scenario, ground_truth_evidence, make_scenario
-from tests.factories import make_document, make_filing
+from tests.factories import make_document, make_filing, make_page
 from tests.fakes import FakeClock, FakeDatabase
 from verifiers import PolicyBook, load_packs
 
@@ -325,13 +325,99 @@ class TestCancel:
             _service(database, book, _clock_on(date(2025, 3, 11))).cancel(self.owner, filing.id)
 
 
-def test_documents_listed_for_unknown_ids_are_ignored() -> None:
-    # A document row without pages reads as no evidence, not as an error.
-    database = FakeDatabase()
-    filing = make_filing()
-    document: Document = make_document(filing, pages=[], status=DocumentStatus.ANALYSED)
-    service = VerificationService(
-        database.uow_factory, book=load_packs(), clock=FakeClock(), engine_version=lambda: ENGINE
-    )
-    with database.uow_factory() as uow:
-        assert service.evidence(uow, [document]) == []
+class TestDocumentsThatGaveNoEvidence:
+    """A document or page that cannot be read sends the filing to a person, never past one."""
+
+    def _verdict_codes(self, database: FakeDatabase, filing_id: FilingId) -> dict[str, str]:
+        with database.uow_factory() as uow:
+            record = uow.verifications.latest(filing_id)
+        assert record is not None
+        return {
+            c["evidence"][0]["document_id"]: c["message"]
+            for c in record.verdict["checks"]
+            if c["code"] == "document.unreadable" and c["outcome"] == "unsure" and c["blocking"]
+        }
+
+    def _clean(self, book: PolicyBook) -> tuple[FakeDatabase, Filing, VerificationService]:
+        scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
+        return _arrange(scenario, book)
+
+    def test_a_failed_document_beside_a_passing_option_is_reviewed(self, book: PolicyBook) -> None:
+        database, filing, service = self._clean(book)
+        failed = make_document(
+            filing,
+            sha256="d" * 64,
+            status=DocumentStatus.FAILED,
+            failure_reason="BlobNotFoundError: gone",
+        )
+        with database.uow_factory() as uow:
+            uow.documents.add(failed)
+            uow.commit()
+        record = service.verify_filing(filing.id)
+        assert record is not None
+        assert record.decision == "review"
+        assert _status(database, filing.id) is FilingStatus.NEEDS_REVIEW
+        assert set(self._verdict_codes(database, filing.id)) == {str(failed.id)}
+
+    def test_a_page_without_a_reading_is_reviewed(self, book: PolicyBook) -> None:
+        database, filing, service = self._clean(book)
+        unread = make_document(
+            filing,
+            sha256="e" * 64,
+            status=DocumentStatus.ANALYSED,
+            pages=[make_page(number=1, image_sha256="f" * 64)],
+        )
+        with database.uow_factory() as uow:
+            uow.documents.add(unread)
+            uow.commit()
+        service.verify_filing(filing.id)
+        assert _status(database, filing.id) is FilingStatus.NEEDS_REVIEW
+        assert "第1页" in self._verdict_codes(database, filing.id)[str(unread.id)]
+
+    def test_a_page_where_nothing_was_found_is_reviewed(self, book: PolicyBook) -> None:
+        database, filing, service = self._clean(book)
+        blank = make_document(
+            filing,
+            sha256="e" * 64,
+            status=DocumentStatus.ANALYSED,
+            pages=[make_page(number=2, image_sha256="f" * 64)],
+        )
+        empty = PageReading(
+            page=2, documents=(), quality=Quality(), engine="t", engine_version=ENGINE
+        )
+        with database.uow_factory() as uow:
+            uow.documents.add(blank)
+            uow.readings.put(
+                StoredReading(image_sha256="f" * 64, engine_version=ENGINE, reading=empty)
+            )
+            uow.commit()
+        service.verify_filing(filing.id)
+        assert _status(database, filing.id) is FilingStatus.NEEDS_REVIEW
+        assert "第2页" in self._verdict_codes(database, filing.id)[str(blank.id)]
+
+    def test_a_document_without_pages_is_named_unread(self) -> None:
+        database = FakeDatabase()
+        filing = make_filing()
+        document: Document = make_document(filing, pages=[], status=DocumentStatus.ANALYSED)
+        service = VerificationService(
+            database.uow_factory,
+            book=load_packs(),
+            clock=FakeClock(),
+            engine_version=lambda: ENGINE,
+        )
+        with database.uow_factory() as uow:
+            read = service.evidence(uow, [document])
+        assert read.found == []
+        assert [u.document_id for u in read.unread] == [str(document.id)]
+
+
+class TestJudge:
+    def test_gives_the_verdict_without_recording_it(self, book: PolicyBook) -> None:
+        scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
+        database, filing, service = _arrange(scenario, book)
+        verdict = service.judge(filing.id)
+        assert verdict is not None
+        assert verdict.decision.value == "approve"
+        assert _status(database, filing.id) is FilingStatus.SUBMITTED
+        with database.uow_factory() as uow:
+            assert uow.verifications.list_for_filing(filing.id) == []

@@ -15,6 +15,8 @@ from verifiers import (
     Evidence,
     FilingFacts,
     UnknownFilingTypeError,
+    UnreadDocument,
+    UnreadReason,
     Verdict,
     load_packs,
     verify_filing,
@@ -251,6 +253,54 @@ class TestAnotherPersonsDocument:
             if c.code == "identity.name" and c.evidence[0].document_id == "id"
         )
         assert (name.outcome.value, name.blocking) == ("unsure", False)
+
+
+class TestUnreadDocuments:
+    """A document that gave no evidence sends the filing to a person."""
+
+    def test_a_failed_document_beside_a_passing_option_is_reviewed(self) -> None:
+        failed = UnreadDocument(document_id="lost", reason=UnreadReason.FAILED)
+        verdict = verify_filing(
+            _facts(), [_id_card(), _permit()], book_or_pack=BOOK, unread=[failed]
+        )
+        assert verdict.decision is Decision.REVIEW
+        (check,) = [c for c in verdict.checks if c.code == "document.unreadable"]
+        assert (check.outcome.value, check.blocking) == ("unsure", True)
+        assert check.evidence[0].document_id == "lost"
+        assert "整份材料" in check.message
+
+    def test_names_the_page(self) -> None:
+        blank = UnreadDocument(document_id="scan", reason=UnreadReason.NO_DOCUMENT, page=2)
+        verdict = verify_filing(
+            _facts(), [_id_card(), _permit()], book_or_pack=BOOK, unread=[blank]
+        )
+        (check,) = [c for c in verdict.checks if c.code == "document.unreadable"]
+        assert (check.evidence[0].document_id, check.evidence[0].page) == ("scan", 2)
+        assert "第2页" in check.message
+
+    def test_an_unread_document_may_be_the_missing_one(self) -> None:
+        unread = UnreadDocument(document_id="p", reason=UnreadReason.NO_READING, page=1)
+        verdict = verify_filing(_facts(), [_id_card()], book_or_pack=BOOK, unread=[unread])
+        assert verdict.decision is Decision.REVIEW
+        assert [m.code for m in verdict.missing] == ["residence_proof"]
+
+    def test_a_pack_cannot_disable_or_soften_it(self) -> None:
+        pack = BOOK.for_region("321002")
+        lenient = pack.model_copy(
+            update={
+                "checks": pack.checks.model_copy(
+                    update={
+                        "disabled": ("document.unreadable",),
+                        "advisory": ("document.unreadable",),
+                    }
+                )
+            }
+        )
+        failed = UnreadDocument(document_id="lost", reason=UnreadReason.FAILED)
+        verdict = verify_filing(
+            _facts(), [_id_card(), _permit()], book_or_pack=lenient, unread=[failed]
+        )
+        assert verdict.decision is Decision.REVIEW
 
 
 class TestCommitment:
