@@ -5,7 +5,9 @@ an exact match passes; a dropped character, or one wrong character of the
 given name in a name of three or more characters, looks like a reading error
 and is ``unsure`` (a person decides); a different surname, or more than one
 difference, is another person and ``fail``. Nothing short of an exact match
-passes.
+passes. A name that differs on a document printing the applicant's own ID
+number, read with confidence, is a misreading too (``unsure``): another person
+is a different name *and* a different number.
 """
 
 from __future__ import annotations
@@ -109,6 +111,11 @@ def _check_name(ctx: CheckContext, evidence: Evidence) -> CheckResult:
     if found is None:
         return ctx.result(CheckCode.NAME, Outcome.UNSURE, "未能读出材料上的姓名", refs)
     outcome = compare_names(ctx.facts.applicant_name, found.value)
+    if outcome is Outcome.FAIL and _number_matches(ctx, evidence):
+        # The applicant's own number, read with confidence, on this very document: the
+        # name was misread (handwriting, a stamp across it), it is not another person.
+        message = "材料上的姓名与申请人不一致，但身份证号码一致，请人工核对"
+        return ctx.result(CheckCode.NAME, Outcome.UNSURE, message, refs)
     messages = {
         Outcome.PASS: "材料上的姓名与申请人一致",
         Outcome.UNSURE: "材料上的姓名与申请人不完全一致，请人工核对",

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from verifiers.domain import Outcome
-from verifiers.identity import compare_names
+from ocr.domain import DocumentKind, DocumentReading, Field, Quality
+from ocr.idnumber import check_character
+from verifiers import load_packs
+from verifiers.domain import Evidence, FilingFacts, Outcome
+from verifiers.evidence import CheckContext
+from verifiers.identity import check_identity, compare_names
 
 
 class TestCompareNames:
@@ -34,3 +40,52 @@ class TestCompareNames:
                 variant = name[:i] + replacement + name[i + 1 :]
                 if variant != name:
                     assert compare_names(name, variant) is not Outcome.PASS
+
+
+BOOK = load_packs()
+FILED = date(2025, 6, 1)
+NAME = "王建国"
+IDN = "32100219600501137" + check_character("32100219600501137")
+
+
+def _card(name: str, id_number: str, *, id_confidence: float = 0.95) -> Evidence:
+    fields = {
+        "name": Field(value=name, confidence=0.9),
+        "id_number": Field(value=id_number, confidence=id_confidence),
+    }
+    reading = DocumentReading(
+        index=0,
+        box=(0, 0, 1, 1),
+        kind=DocumentKind.ID_CARD_FRONT,
+        kind_confidence=0.97,
+        fields=fields,
+    )
+    return Evidence(document_id="card", page=1, reading=reading, quality=Quality())
+
+
+def _name_outcome(card: Evidence) -> Outcome:
+    facts = FilingFacts(
+        filing_type="other_temporary",
+        insured_region="321002",
+        treatment_region="310000",
+        start_date=FILED,
+        filed_on=FILED,
+        applicant_name=NAME,
+        applicant_id_number=IDN,
+    )
+    ctx = CheckContext(facts=facts, pack=BOOK.for_region("321002"), regions=BOOK.regions)
+    (name,) = [c for c in check_identity(ctx, card) if c.code == "identity.name"]
+    return name.outcome
+
+
+class TestNameBesideTheNumber:
+    def test_a_misread_name_beside_the_applicants_own_number_is_unsure(self) -> None:
+        assert _name_outcome(_card("王建图", IDN)) is Outcome.UNSURE
+        assert _name_outcome(_card("汪健国", IDN)) is Outcome.UNSURE
+
+    def test_another_name_and_another_number_is_another_person(self) -> None:
+        other = "32100219650302123" + check_character("32100219650302123")
+        assert _name_outcome(_card("李秀英", other)) is Outcome.FAIL
+
+    def test_a_number_read_without_confidence_does_not_vouch_for_the_name(self) -> None:
+        assert _name_outcome(_card("李秀英", IDN, id_confidence=0.3)) is Outcome.FAIL
