@@ -275,6 +275,7 @@ def _property(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(_OWNER, clean_name),
         F.ADDRESS: _address(page, ["坐落", "房屋坐落"]),
+        F.ISSUER: _registry(page),
         F.DATE: page.date_field(["登记日期", "登记时间", "日期"]) or _last_date(page),
     }
 
@@ -367,6 +368,86 @@ def _after(page: _Page, pattern: str) -> Field | None:
     return _pattern_field(page, pattern)
 
 
+# Where a letter or contract sends the person, in running text: 派往上海市工作,
+# 工作地点为上海市浦东新区, 在上海从事..., 外派至苏州分公司. The place is cut at the
+# first word that is no longer part of it; the verifier finds the region inside.
+_PLACE_END: Final = (
+    r"(?=工作|从事|任职|担任|开展|负责|参加|办理|履行|常驻|驻点|长期|期间|自\d|"
+    r"[，,。；;：:（(]|$)"
+)
+_SENT_TO_CITY: Final = (
+    r"(?:派往|派驻|派到|派至|外派至|外派到|外派|调往|常驻)"
+    r"([\u4e00-\u9fff]{1,8}?(?:市|自治州|盟|地区))"
+)
+_RUNNING_PLACE: Final = (
+    rf"(?:工作地点(?:为|是|在|设在)?[:：]?|工作地址[:：]?|派往|派驻|派到|派至|外派至|外派到|"
+    rf"调往|常驻|前往|赴)([\u4e00-\u9fff\d\-]{{2,30}}?){_PLACE_END}",
+    r"在([\u4e00-\u9fff\d\-]{2,30}?)(?:从事|工作|任职|担任)",
+)
+
+
+def _place_phrase(text: str) -> str:
+    """The place after a label in running text: ``为上海市浦东新区，…`` -> ``上海市浦东新区``."""
+    text = re.sub(r"^(?:为|是|在|设在)", "", text)
+    return re.split(r"[，,。；;]", text, maxsplit=1)[0]
+
+
+def _running_place(page: _Page) -> Field | None:
+    """The place a letter or contract names in running text (see :data:`_RUNNING_PLACE`)."""
+    for pattern in _RUNNING_PLACE:
+        found = _pattern_field(page, pattern)
+        if found is not None and not found.value.startswith(("我", "本", "贵", "该")):
+            return found
+    return None
+
+
+# Labels of the referring hospital on referral forms of different provinces.
+_REFERRING: Final = (
+    "转出医院",
+    "转出医疗机构",
+    "转出单位",
+    "申请医院",
+    "原就诊医院",
+    "就诊医院",
+    "参保地定点医院",
+    "医疗机构名称",
+    "医院名称",
+)
+_HOSPITAL: Final = re.compile(
+    r"[\u4e00-\u9fff()（）]{2,30}?(?:医院|卫生院|医疗中心|卫生服务中心|妇幼保健院)"
+)
+
+
+def _hospital_in_text(page: _Page) -> Field | None:
+    """A hospital named in the title or the signature block when no label names it."""
+    for line in reading_order(page.lines):
+        text = compact(line.text)
+        match = _HOSPITAL.search(text)
+        if match and not any(word in text for word in ("转往", "转入", "拟转")):
+            return page.field(match.group(0), line)
+    return None
+
+
+# The real-estate registry stamps the certificate: 登记机构（章）, or its seal line.
+_REGISTRY: Final = re.compile(
+    r"[\u4e00-\u9fff]{2,14}?(?:不动产登记中心|不动产登记局|不动产登记事务中心|"
+    r"自然资源和规划局|自然资源局|国土资源局|房地产管理局|房产管理局|住房和城乡建设局|"
+    r"房地产登记中心|房屋登记中心)"
+)
+
+
+def _registry(page: _Page) -> Field | None:
+    hit = find_value(page.lines, ["登记机构", "发证机关", "登簿机构", "填发单位"])
+    match = _REGISTRY.search(hit.text) if hit is not None else None
+    if hit is not None and match is not None:
+        return page.field(match.group(0), hit.line)
+    for line in reading_order(page.lines):
+        match = _REGISTRY.search(compact(line.text))
+        if match:
+            return page.field(match.group(0), line)
+    return None
+
+
 _PERSON: Final = (
     r"(?:兹证明|职工|员工|乙方|患者|本人|承诺人|姓名)[:：]?"
     r"([\u4e00-\u9fff·]{2,4}?)(?:同志|[，,(（性身男女]|$)"
@@ -374,15 +455,13 @@ _PERSON: Final = (
 
 
 def _dispatch(page: _Page) -> dict[FieldName, Field | None]:
-    destination = _pattern_field(
-        page, r"(?:派往|派驻|派到|派至|外派至|常驻)([\u4e00-\u9fff]{1,8}?(?:市|自治州|盟|地区))"
-    )
+    destination = _pattern_field(page, _SENT_TO_CITY) or _running_place(page)
     return {
         F.NAME: _pattern_field(page, _PERSON),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
         F.EMPLOYER: _signing_organisation(page),
         F.DESTINATION: destination,
-        F.WORK_PLACE: _after(page, r"工作地址[:：]?(.+?)[。；;]"),
+        F.WORK_PLACE: _after(page, r"工作地址[:：]?(.+?)[。；;]") or _running_place(page),
         F.DATE: _last_date(page),
         **_period(page, ["派驻期限", "外派期限"]),
     }
@@ -394,7 +473,7 @@ def _labor(page: _Page) -> dict[FieldName, Field | None]:
         or _signing_organisation(page),
         F.NAME: page.text_field(_WORKER, clean_name),
         F.ID_NUMBER: _id_number(page, ["身份证号码", "公民身份号码", "身份证号"]),
-        F.WORK_PLACE: page.text_field(["工作地点"]) or _after(page, r"在(.{2,30}?)从事"),
+        F.WORK_PLACE: page.text_field(["工作地点"], _place_phrase) or _running_place(page),
         F.DATE: page.date_field(["签订日期"]) or _last_date(page),
         F.SIGNATURE: _signature(page, _WORKER_SIGNS),
         **_period(page, ["合同期限"]),
@@ -405,7 +484,7 @@ def _referral(page: _Page) -> dict[FieldName, Field | None]:
     return {
         F.NAME: page.text_field(_PATIENT, clean_name),
         F.ID_NUMBER: _id_number(page, _FORM_NUMBER),
-        F.HOSPITAL: _organisation(page, ["转出医院", "申请医院", "就诊医院", "医院名称"]),
+        F.HOSPITAL: _organisation(page, _REFERRING) or _hospital_in_text(page),
         F.SEX: page.text_field(_SEX, _sex),
         F.DESTINATION: page.text_field(["转往地区"], _city)
         or page.text_field(["转往医院", "转入医院", "拟转往医院"]),

@@ -67,6 +67,18 @@ KNOWN_LABELS: Final = (
     "面积",
     "不动产单元号",
     "签注",
+    # Labels that stand where a value is written; never a value themselves.
+    "签字",
+    "签名",
+    "签章",
+    "盖章",
+    "曾用名",
+    "何时由何地迁来本市",
+    "何时由何地迁来本址",
+    "本市(县)其他住址",
+    "承办人签章",
+    "户口登记机关",
+    "登记机构",
 )
 
 

@@ -298,3 +298,82 @@ class TestSignature:
         (cell,) = cells_to_read_again(DocumentKind.COMMITMENT_LETTER, lines, fields)
 
         assert cell[0] > 300 + 30 * 8
+
+
+class TestPlacesInRunningText:
+    @pytest.mark.parametrize(
+        ("sentence", "place"),
+        [
+            ("因工作需要，派往上海工作，期限一年。", "上海"),
+            ("现外派至苏州市吴江区从事技术支持。", "苏州市"),
+            ("该同志自2024年起常驻厦门，负责华东区业务。", "厦门"),
+        ],
+    )
+    def test_a_dispatch_letter_names_where_it_sends_the_person(
+        self, sentence: str, place: str
+    ) -> None:
+        lines = [
+            line("外派证明", 400, 50),
+            line("兹证明王建国系我公司员工。", 50, 150, w=900),
+            line(sentence, 50, 190, w=900),
+        ]
+
+        assert _values(DocumentKind.DISPATCH_LETTER, lines)["destination"] == place
+
+    @pytest.mark.parametrize(
+        ("sentence", "place"),
+        [
+            ("乙方工作地点为上海市浦东新区张江路，甲方可调整。", "上海市浦东新区张江路"),
+            ("甲方安排乙方在苏州从事销售工作。", "苏州"),
+            ("工作地点：杭州市上城区", "杭州市上城区"),
+        ],
+    )
+    def test_a_labour_contract_names_the_place_of_work(self, sentence: str, place: str) -> None:
+        lines = [line("劳动合同书", 400, 50), line(sentence, 50, 190, w=900)]
+
+        assert _values(DocumentKind.LABOR_CONTRACT, lines)["work_place"] == place
+
+    def test_the_employer_itself_is_not_a_place_of_work(self) -> None:
+        lines = [line("劳动合同书", 400, 50), line("乙方在本公司从事管理工作。", 50, 190, w=900)]
+
+        assert "work_place" not in _values(DocumentKind.LABOR_CONTRACT, lines)
+
+
+class TestIssuersWithoutTheirLabel:
+    def test_a_referral_form_titled_with_its_hospital(self) -> None:
+        lines = [
+            line("扬州市第一人民医院", 300, 30),
+            line("转诊转院申请表", 320, 80),
+            line("转往医院：复旦大学附属肿瘤医院", 50, 300, w=700),
+        ]
+
+        assert _values(DocumentKind.REFERRAL_FORM, lines)["hospital"] == "扬州市第一人民医院"
+
+    def test_a_referral_form_naming_the_referring_institution(self) -> None:
+        lines = [line("转出医疗机构：邢台市人民医院", 50, 200, w=700)]
+
+        assert _values(DocumentKind.REFERRAL_FORM, lines)["hospital"] == "邢台市人民医院"
+
+    def test_a_property_certificate_names_its_registry(self) -> None:
+        lines = [
+            line("不动产权证书", 300, 30),
+            line("登记机构（章）", 50, 600),
+            line("上海市不动产登记局", 50, 650, w=400),
+        ]
+
+        assert _values(DocumentKind.PROPERTY_CERTIFICATE, lines)["issuer"] == "上海市不动产登记局"
+
+
+class TestLabelsAreNotValues:
+    def test_a_signature_label_is_not_the_signers_name(self) -> None:
+        lines = [line("承诺人", 50, 500), line("签字", 200, 500), line("2025年6月1日", 50, 560)]
+
+        values = _values(DocumentKind.COMMITMENT_LETTER, lines)
+
+        assert values.get("name") != "签字"
+        assert "signature" not in values
+
+    def test_the_next_rows_label_is_not_a_place_of_work(self) -> None:
+        lines = [line("服务处所", 50, 300), line("何时由何地迁来本市(县)", 50, 340, w=400)]
+
+        assert "work_place" not in _values(DocumentKind.HUKOU_PERSON, lines)
