@@ -30,7 +30,7 @@ from intake.domain import (
     StoredReading,
     VerificationRecord,
 )
-from ocr.domain import PageReading, Quality
+from ocr.domain import PageReading, PdfPageLayer, Quality
 
 
 class FilingRepository(Protocol):
@@ -194,10 +194,14 @@ class PageReader(Protocol):
         image: npt.NDArray[np.uint8],
         *,
         page: int = 1,
-        text_layer: str | None = None,
+        text_layer: PdfPageLayer | None = None,
         quality: Quality | None = None,
     ) -> PageReading:
-        """Read one page; ``quality`` is the measurement taken at upload, reused as is."""
+        """Read one page; ``quality`` is the measurement taken at upload, reused as is.
+
+        ``text_layer`` is a PDF page's layer (``ocr.images.pdf_text_layers``):
+        compared with the pixels, never read in their place.
+        """
         ...
 
 

@@ -7,6 +7,15 @@ seals). Scores become probabilities through a softmax that includes an
 ``unknown`` class with a fixed score, so a document with little evidence for
 any kind comes out ``unknown`` instead of as the nearest kind. The cues that
 decided the winner are kept in the reading.
+
+A title is strong evidence only where it stands as the document's heading:
+among its first lines, at the end of a short line (``广东省居住证``). The
+same words inside a label or a sentence (``居住证有效期``, ``有无居住证``) are
+a mention, weak evidence: many forms ask about our documents. A heading that
+names a document of another sort (``个人信息登记表``, ``…统一考试``) speaks for
+``unknown``. Bank words speak for ``unknown`` too, except on a document
+headed by a kind that carries them: most social-security cards are bank
+co-branded (UnionPay logo, the bank's name).
 """
 
 from __future__ import annotations
@@ -182,6 +191,26 @@ _FOREIGN_CUES: Final = (
     ("金额", 2.0),
 )
 
+# Foreign cues a kind legitimately carries (co-branding): they cancel out for that
+# kind when its own title heads the document.
+_BANK_CUES: Final = frozenset({"银联", "UnionPay", "储蓄卡", "DEBIT", "信用卡"})
+_COBRANDED: Final[dict[DocumentKind, frozenset[str]]] = {K.SOCIAL_SECURITY_CARD: _BANK_CUES}
+
+# Cues this heavy are titles; elsewhere than in a heading they count this share.
+_TITLE_WEIGHT: Final = 4.0
+_MENTION_SHARE: Final = 0.35
+# A heading: one of the first lines in reading order, short, ending with its title
+# (a few characters may follow: 书, a copy mark).
+_HEADING_LINES: Final = 4
+_HEADING_MAX_CHARS: Final = 20
+_HEADING_TAIL: Final = 2
+# How the titles of documents of other sorts end (forms, exam papers, certificates).
+_FOREIGN_TITLE_ENDINGS: Final = ("表", "考试", "试卷", "试题", "证书", "通知书", "协议书", "协议")
+_FOREIGN_TITLE_WEIGHT: Final = 5.0
+_TITLES: Final = tuple(
+    cue for cues in _CUES.values() for cue, weight in cues if weight >= _TITLE_WEIGHT
+)
+
 _CARD_KINDS: Final = frozenset(
     {K.ID_CARD_FRONT, K.ID_CARD_BACK, K.SOCIAL_SECURITY_CARD, K.RESIDENCE_PERMIT}
 )
@@ -212,7 +241,7 @@ def classify_text(
     """Decide a document's kind from its lines' text and simple layout cues.
 
     Args:
-        texts: The document's lines (any order).
+        texts: The document's lines in reading order (its heading first).
         aspect: Width over height of the document region, when known.
         seal_count: Red seals found on the document.
 
@@ -221,12 +250,14 @@ def classify_text(
         confidence, up to three runners-up and the cues behind the winner.
     """
     joined = compact("".join(texts))
+    headings = [compact(text) for text in texts[:_HEADING_LINES]]
     scores: dict[DocumentKind, float] = {}
     found: dict[DocumentKind, list[str]] = {}
+    headed: set[DocumentKind] = set()
     for kind, cues in _CUES.items():
-        hits = [(cue, weight) for cue, weight in cues if cue in joined]
-        scores[kind] = sum(weight for _, weight in hits)
-        found[kind] = [f"text:{cue}" for cue, weight in hits if weight > 0]
+        scores[kind], found[kind], heads = _text_cues(cues, joined=joined, headings=headings)
+        if heads:
+            headed.add(kind)
     if find_id_numbers(joined) and find_id_numbers(joined)[0][1]:
         for kind in _ID_KINDS:
             # The card front often survives with little else legible (photocopies).
@@ -234,8 +265,13 @@ def classify_text(
             found[kind].append("text:valid ID number")
     _layout_cues(scores, found, aspect=aspect, seal_count=seal_count)
     foreign = [(cue, weight) for cue, weight in _FOREIGN_CUES if cue in joined]
+    foreign += [(f"title:{line}", _FOREIGN_TITLE_WEIGHT) for line in _foreign_titles(headings)]
     scores[K.UNKNOWN] = _UNKNOWN_SCORE + sum(weight for _, weight in foreign)
     found[K.UNKNOWN] = [f"foreign:{cue}" for cue, _ in foreign] or ["weak evidence for every kind"]
+    for kind in headed & _COBRANDED.keys():
+        carried = [(cue, weight) for cue, weight in foreign if cue in _COBRANDED[kind]]
+        scores[kind] += sum(weight for _, weight in carried)
+        found[kind].extend(f"co-brand:{cue}" for cue, _ in carried)
     probabilities = _softmax(scores)
     ranked = sorted(probabilities.items(), key=lambda item: item[1], reverse=True)
     kind, confidence = ranked[0]
@@ -245,6 +281,49 @@ def classify_text(
         runners_up=tuple(KindScore(kind=k, confidence=round(p, 4)) for k, p in ranked[1:4]),
         cues=tuple(found[kind]),
     )
+
+
+def _text_cues(
+    cues: Sequence[tuple[str, float]], *, joined: str, headings: Sequence[str]
+) -> tuple[float, list[str], bool]:
+    """One kind's score from its cues, its positive cues' names and whether its title heads.
+
+    A title (weight ≥ :data:`_TITLE_WEIGHT`) counts in full only as a heading;
+    named anywhere else it is a mention and counts :data:`_MENTION_SHARE`.
+    """
+    score, names, heads = 0.0, [], False
+    for cue, weight in cues:
+        if cue not in joined:
+            continue
+        if weight >= _TITLE_WEIGHT and not any(_heads(line, cue) for line in headings):
+            score += weight * _MENTION_SHARE
+            names.append(f"mention:{cue}")
+            continue
+        score += weight
+        heads = heads or weight >= _TITLE_WEIGHT
+        if weight > 0:
+            names.append(f"text:{cue}")
+    return score, names, heads
+
+
+def _heads(line: str, title: str) -> bool:
+    """Whether ``line`` is a heading ending with ``title`` (a short tail may follow)."""
+    at = line.rfind(title)
+    if at < 0 or len(line) > _HEADING_MAX_CHARS:
+        return False
+    tail = line[at + len(title) :].split("(")[0]
+    return len(tail) <= _HEADING_TAIL
+
+
+def _foreign_titles(headings: Sequence[str]) -> list[str]:
+    """Headings that title a document of another sort: a form, an exam, a certificate."""
+    return [
+        line
+        for line in headings
+        if 4 <= len(line) <= _HEADING_MAX_CHARS
+        and line.endswith(_FOREIGN_TITLE_ENDINGS)
+        and not any(title in line for title in _TITLES)
+    ]
 
 
 def _layout_cues(

@@ -261,6 +261,107 @@ class DocumentReading:
         )
 
 
+class PageSource(StrEnum):
+    """What a page's pixels came from."""
+
+    RASTER = "raster"
+    """A photo or a scan: a camera or scanner image is the page (an image
+    upload, or a PDF page that is one covering image with at most an
+    invisible text layer over it)."""
+    BORN_DIGITAL = "born_digital"
+    """A PDF page drawn from text and vector graphics, or with them drawn over its image."""
+
+
+class LayerMismatch(StrEnum):
+    """Why a line of a PDF text layer is not what the page shows."""
+
+    OFF_PAGE = "off_page"
+    """The line lies (mostly) outside the page."""
+    INVISIBLE = "invisible"
+    """Drawn with an invisible render mode (3 or 7) or a fully transparent colour."""
+    BACKGROUND = "background_colour"
+    """Drawn in the colour of the pixels under it (white on white)."""
+    NOT_IN_IMAGE = "not_in_image"
+    """Drawn visibly, yet the recogniser does not read it in the page image."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerLine:
+    """A line of a PDF text layer that the page image does not show."""
+
+    text: str
+    box: Box
+    """Relative to the PDF page; may reach outside ``[0, 1]`` for text off the page."""
+    mismatch: LayerMismatch
+
+    def export(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box), "mismatch": self.mismatch.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerLine:
+        return cls(
+            text=str(data["text"]),
+            box=_box(data["box"]),
+            mismatch=LayerMismatch(data["mismatch"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextLayerFinding:
+    """How far a PDF page's text layer agrees with what was read from its pixels.
+
+    The layer is a claim made by whoever made the file; the reading never
+    takes text from it. A layer that says what the pixels do not is a
+    forgery signal.
+    """
+
+    characters: int
+    """Letters, digits and CJK characters in the layer lines that were judged."""
+    agreement: float
+    """Share of those characters in lines the page image shows (1.0 when none were judged)."""
+    disagreements: tuple[LayerLine, ...] = ()
+
+    @property
+    def agrees(self) -> bool:
+        return not self.disagreements
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "characters": self.characters,
+            "agreement": self.agreement,
+            "disagreements": [line.export() for line in self.disagreements],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextLayerFinding:
+        return cls(
+            characters=int(data["characters"]),
+            agreement=float(data["agreement"]),
+            disagreements=tuple(LayerLine.from_dict(x) for x in data.get("disagreements", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PdfTextLine:
+    """One line of a PDF page's text layer, as the file draws it (reader input)."""
+
+    text: str
+    box: Box
+    """Relative to the PDF page, y downwards; may reach outside ``[0, 1]``."""
+    invisible: bool = False
+    """Render mode 3 or 7, or a fully transparent colour: nothing is painted."""
+    colour: tuple[int, int, int] = (0, 0, 0)
+    """The RGB colour the text is painted in."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PdfPageLayer:
+    """What a PDF page says about itself besides its pixels (reader input)."""
+
+    source: PageSource
+    lines: tuple[PdfTextLine, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PageReading:
     """Everything read from one page image."""
@@ -272,6 +373,9 @@ class PageReading:
     engine_version: str
     models: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    source: PageSource = PageSource.RASTER
+    text_layer: TextLayerFinding | None = None
+    """The PDF text layer compared with the pixels; ``None`` when the page has none."""
 
     def export(self) -> dict[str, Any]:
         return {
@@ -282,10 +386,13 @@ class PageReading:
             "engine_version": self.engine_version,
             "models": list(self.models),
             "timings": dict(self.timings),
+            "source": self.source.value,
+            "text_layer": self.text_layer.export() if self.text_layer else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageReading:
+        layer = data.get("text_layer")
         return cls(
             page=int(data["page"]),
             documents=tuple(DocumentReading.from_dict(d) for d in data["documents"]),
@@ -294,4 +401,6 @@ class PageReading:
             engine_version=data["engine_version"],
             models=tuple(data.get("models", ())),
             timings={k: float(v) for k, v in data.get("timings", {}).items()},
+            source=PageSource(data.get("source", PageSource.RASTER.value)),
+            text_layer=TextLayerFinding.from_dict(layer) if layer is not None else None,
         )

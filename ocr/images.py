@@ -34,6 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ocr.domain import PdfPageLayer
 from ocr.errors import (
     CorruptFileError,
     EncryptedPdfError,
@@ -41,6 +42,7 @@ from ocr.errors import (
     TooManyPagesError,
     UnsupportedFileTypeError,
 )
+from ocr.pdflayers import FULL_PAGE_COVERAGE, page_layer
 
 __all__ = [
     "SNIFF_BYTES",
@@ -62,9 +64,6 @@ SNIFF_BYTES: Final[int] = 32
 PDF_RENDER_DPI: Final[float] = 200.0
 """Resolution PDF pages are rendered at (capped by the pixel limit)."""
 
-# An embedded image counts as "the page" when it covers at least this share of it;
-# scanners leave a thin margin, anything less is a page with other content on it.
-_FULL_PAGE_COVERAGE: Final[float] = 0.9
 _POINTS_PER_INCH: Final[float] = 72.0
 
 # PDFium is not thread-safe, not even across separate documents, and decoding runs
@@ -139,8 +138,9 @@ class PageImage:
     """1-based page number (always 1 for an image)."""
     image: npt.NDArray[np.uint8]
     """BGR ``uint8`` pixels, EXIF orientation already applied."""
-    text_layer: str | None = None
-    """The PDF page's own text when it has a text layer, else ``None``."""
+    text_layer: PdfPageLayer | None = None
+    """A PDF page's text layer and source (never read as text: see
+    :mod:`ocr.provenance`); ``None`` for an image."""
 
 
 def sniff_file_type(head: bytes) -> FileType:
@@ -233,7 +233,8 @@ def load_pages(
     """Decode an upload into page images, enforcing the limits before decoding pixels.
 
     Images give one page. PDFs are counted first (the page limit applies
-    before anything is rendered); each page then gives its text layer (pypdf)
+    before anything is rendered); each page then gives its layer (its text
+    lines as drawn, and whether an image is the page: :func:`pdf_text_layers`)
     and an image: the page's single embedded image when it covers the page
     and fits the pixel limit, otherwise a render at about
     :data:`PDF_RENDER_DPI` capped to ``max_pixels``.
@@ -330,45 +331,48 @@ def _load_pdf_pages(data: bytes, *, max_pixels: int, max_pages: int) -> list[Pag
     pages = count_pdf_pages(data)
     if pages > max_pages:
         raise TooManyPagesError(pages=pages, limit=max_pages)
-    text_layers = _pdf_text_layers(data)
-    images = _pdf_page_images(data, max_pixels=max_pixels)
-    if len(images) != len(text_layers):
-        raise CorruptFileError("pypdf and PDFium disagree on the page count")
-    return [
-        PageImage(number=number, image=image, text_layer=text)
-        for number, (image, text) in enumerate(zip(images, text_layers, strict=True), start=1)
-    ]
+    with _pdfium_document(data) as document:
+        if len(document) != pages:
+            raise CorruptFileError("pypdf and PDFium disagree on the page count")
+        return [
+            PageImage(
+                number=number,
+                image=_pdf_page_image(page, max_pixels=max_pixels),
+                text_layer=page_layer(page),
+            )
+            for number, page in enumerate(document, start=1)
+        ]
 
 
-def pdf_text_layers(data: bytes) -> dict[int, str | None]:
-    """The text layer of each page of an upload, by 1-based page number, without rendering.
+def pdf_text_layers(data: bytes) -> dict[int, PdfPageLayer]:
+    """The layer of each page of an upload, by 1-based page number, without rendering.
+
+    A layer holds the page's text lines as the file draws them (visible or
+    not, in which colour, where) and whether a camera or scanner image is the
+    page; it is evidence about the file, never text to read.
 
     Args:
         data: A file already accepted by :func:`load_pages`.
 
     Returns:
-        Page number to text (``None`` for a page without text); empty for an image.
+        Page number to layer, for every page of a PDF; empty for an image.
     """
     if sniff_file_type(data[:SNIFF_BYTES]) is not FileType.PDF:
         return {}
-    return dict(enumerate(_pdf_text_layers(data), start=1))
+    with _pdfium_document(data) as document:
+        return {number: page_layer(page) for number, page in enumerate(document, start=1)}
 
 
-def _pdf_text_layers(data: bytes) -> list[str | None]:
-    with _pdf_parse_errors():
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        texts = [page.extract_text() for page in reader.pages]
-    return [text.strip() or None for text in texts]
-
-
-def _pdf_page_images(data: bytes, *, max_pixels: int) -> list[npt.NDArray[np.uint8]]:
+@contextmanager
+def _pdfium_document(data: bytes) -> Iterator[pdfium.PdfDocument]:
+    """Open a PDF in PDFium under its lock; PDFium failures become ``CorruptFileError``."""
     with _PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as error:
             raise CorruptFileError(str(error)) from error
         try:
-            return [_pdf_page_image(page, max_pixels=max_pixels) for page in document]
+            yield document
         except pdfium.PdfiumError as error:
             raise CorruptFileError(str(error)) from error
         finally:
@@ -405,7 +409,7 @@ def _full_page_image(page: pdfium.PdfPage, *, max_pixels: int) -> pdfium.PdfImag
     overlap_w = max(0.0, min(right, page_right) - max(left, page_left))
     overlap_h = max(0.0, min(top, page_top) - max(bottom, page_bottom))
     page_area = (page_right - page_left) * (page_top - page_bottom)
-    if page_area <= 0 or overlap_w * overlap_h < _FULL_PAGE_COVERAGE * page_area:
+    if page_area <= 0 or overlap_w * overlap_h < FULL_PAGE_COVERAGE * page_area:
         return None
     px_width, px_height = image.get_px_size()
     if px_width * px_height > max_pixels or px_width <= 0 or px_height <= 0:

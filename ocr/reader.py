@@ -9,8 +9,10 @@ head, signature) whose label was read alone, or whose value cannot be right
 (an ID number failing its check, a one-character name, a relation outside the
 code table), is detected and read
 again inside the cell beside its label, on the normalised page at full size
-(the first detection pass sees it shrunk to 960 px). A PDF
-page with a text layer is read from that text without OCR.
+(the first detection pass sees it shrunk to 960 px). A PDF page is read from
+its pixels like a photo; its text layer, a claim by whoever made the file, is
+only held against what the pixels show (:mod:`ocr.provenance`), and the page
+records whether it was a photo or scan or born digital.
 """
 
 from __future__ import annotations
@@ -27,7 +29,18 @@ import structlog
 from opencc import OpenCC
 
 from ocr.classify import Classification, classify_text
-from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
+from ocr.domain import (
+    DocumentKind,
+    DocumentReading,
+    Field,
+    Line,
+    PageReading,
+    PageSource,
+    PdfPageLayer,
+    Quality,
+    Seal,
+    TextLayerFinding,
+)
 from ocr.engines.base import OcrEngine, TextLine
 from ocr.fields import cells_to_read_again, extract_fields
 from ocr.fields.labels import reading_order
@@ -43,18 +56,21 @@ from ocr.layout import (
     upright_lines,
 )
 from ocr.normalise import normalise_page, orientation_from_quads, rotate_quads, text_channel
+from ocr.provenance import compare_text_layer
 from ocr.quality import assess_quality
 from ocr.seals import SealCandidate, find_seals
 
 __all__ = ["READER_VERSION", "Reader"]
 
-READER_VERSION: Final = "reader-2"
-_MIN_TEXT_LAYER: Final = 20
+READER_VERSION: Final = "reader-4"
 _SEED_CONFIDENCE: Final = 0.35
 _COLUMN_SEED_CONFIDENCE: Final = 0.9
 _COLUMN_GAP_LINES: Final = 0.8
 # A cell narrower or lower than this (pixels) is not worth a second look.
 _MIN_CELL_PX: Final = 8
+# Share of a page's characters read upside down above which the whole page is turned
+# and read again (a page holding an upright card and a turned one stays as it is).
+_UPSIDE_DOWN_SHARE: Final = 0.75
 
 _log = structlog.get_logger(__name__)
 Image = npt.NDArray[np.uint8]
@@ -108,7 +124,7 @@ class Reader:
         image: Image,
         *,
         page: int = 1,
-        text_layer: str | None = None,
+        text_layer: PdfPageLayer | None = None,
         quality: Quality | None = None,
     ) -> PageReading:
         """Read one page: its documents with kinds, fields and seals.
@@ -116,7 +132,9 @@ class Reader:
         Args:
             image: BGR page pixels, EXIF orientation applied.
             page: The 1-based page number.
-            text_layer: The PDF page's text layer, when it has one.
+            text_layer: A PDF page's layer (:func:`~ocr.images.pdf_text_layers`):
+                its source is recorded and its text compared with what the
+                pixels show, never read in their place.
             quality: The page's quality as already measured by
                 :func:`~ocr.quality.assess_quality` on this same image (at
                 upload); measured here when not given.
@@ -129,11 +147,8 @@ class Reader:
         if quality is None:
             quality = assess_quality(image)
         timings["quality"] = _since(started)
-        if text_layer and len(text_layer.strip()) >= _MIN_TEXT_LAYER:
-            documents = self._read_text_layer(text_layer)
-            quality = replace(quality, problems=())
-        else:
-            documents, quality = self._read_pixels(image, quality, timings)
+        documents, quality = self._read_pixels(image, quality, timings)
+        finding = self._compare_layer(text_layer, documents, image) if text_layer else None
         timings["total"] = _since(started)
         _log.info("ocr.page.read", page=page, documents=len(documents), seconds=timings["total"])
         return PageReading(
@@ -144,6 +159,18 @@ class Reader:
             engine_version=self.version,
             models=self._engine.models,
             timings={k: round(v, 4) for k, v in timings.items()},
+            source=text_layer.source if text_layer else PageSource.RASTER,
+            text_layer=finding,
+        )
+
+    def _compare_layer(
+        self, layer: PdfPageLayer, documents: Sequence[DocumentReading], image: Image
+    ) -> TextLayerFinding | None:
+        return compare_text_layer(
+            layer,
+            read=[line.text for document in documents for line in document.lines],
+            image=image,
+            fold=lambda text: str(self._t2s.convert(text)),
         )
 
     def _read_pixels(
@@ -165,6 +192,10 @@ class Reader:
         timings["detect"] = _since(mark)
         mark = time.perf_counter()
         raw = self._engine.read_quads(grey, quads, orientation_known=False)
+        if _mostly_upside_down(raw):
+            page, raw, skew = self._read_turned(page)
+            grey = text_channel(page)
+            rotation = (rotation + 180) % 360
         timings["recognise"] = _since(mark)
         height, width = page.shape[:2]
         upright = rotate_quads(
@@ -180,6 +211,22 @@ class Reader:
         documents = self._documents(lines, seals, width=width, height=height, look=(grey, skew))
         timings["documents"] = _since(mark)
         return documents, quality
+
+    def _read_turned(self, page: Image) -> tuple[Image, list[TextLine], float]:
+        """Detect and read the page again turned 180°.
+
+        A page whose text is nearly all upside down (the common photocopy of an
+        ID card's two sides, put on the scanner the wrong way) is read again
+        upright: the detector misses small labels that are upside down.
+
+        Returns:
+            The turned page, its lines and their skew.
+        """
+        turned = np.ascontiguousarray(cv2.rotate(page, cv2.ROTATE_180), dtype=np.uint8)
+        grey = text_channel(turned)
+        quads = self._engine.detect(grey)
+        skew = orientation_from_quads(quads, turned=True)[1]
+        return turned, self._engine.read_quads(grey, quads, orientation_known=False), skew
 
     def _page_line(self, line: TextLine, quad: tuple[tuple[float, float], ...]) -> PageLine:
         xs = [p[0] for p in quad]
@@ -318,25 +365,12 @@ class Reader:
             found.append((replace(on_page, box=box, flipped=False), on_page))
         return found
 
-    def _read_text_layer(self, text: str) -> list[DocumentReading]:
-        rows = [row.strip() for row in text.splitlines() if row.strip()]
-        lines = [
-            PageLine(
-                text=self._t2s.convert(row),
-                box=(0.0, i * 20.0, 1000.0, i * 20.0 + 16.0),
-                confidence=1.0,
-            )
-            for i, row in enumerate(rows)
-        ]
-        region = Region(lines=tuple(lines), box=bounds_of(lines))
-        decided = classify_text([line.text for line in lines])
-        width, height = 1000, max(len(rows) * 20, 1)
-        fields = (
-            {}
-            if decided.kind is DocumentKind.UNKNOWN
-            else extract_fields(decided.kind, lines, width=width, height=height)
-        )
-        return [_document(0, region, decided, fields, [], width=width, height=height)]
+
+def _mostly_upside_down(lines: Sequence[TextLine]) -> bool:
+    """Whether at least :data:`_UPSIDE_DOWN_SHARE` of the page's text was read upside down."""
+    total = sum(len(line.text) for line in lines)
+    flipped = sum(len(line.text) for line in lines if line.flipped)
+    return total > 0 and flipped >= _UPSIDE_DOWN_SHARE * total
 
 
 def _centre_inside(box: PixelBox, cell: PixelBox) -> bool:
@@ -366,7 +400,10 @@ def _group_regions(lines: Sequence[PageLine]) -> list[Region]:
 def _seeded_groups(blocks: Sequence[Region], *, min_confidence: float) -> list[Region] | None:
     if len(blocks) <= 1:
         return None
-    decided = [classify_text([line.text for line in block.lines]) for block in blocks]
+    decided = [
+        classify_text([line.text for line in reading_order(upright_lines(block)[0])])
+        for block in blocks
+    ]
     seeds: dict[DocumentKind, list[Region]] = {}
     for block, verdict in zip(blocks, decided, strict=True):
         if verdict.kind is not DocumentKind.UNKNOWN and verdict.confidence >= min_confidence:

@@ -32,8 +32,16 @@ from intake.ports import (
     ReadingRepository,
     VerificationRepository,
 )
-from ocr.domain import DocumentKind, DocumentReading, PageReading, Quality
+from ocr.domain import (
+    DocumentKind,
+    DocumentReading,
+    PageReading,
+    PageSource,
+    PdfPageLayer,
+    Quality,
+)
 from ocr.images import hamming_distance, perceptual_hash
+from ocr.provenance import compare_text_layer
 
 _CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -347,7 +355,7 @@ class FakeReader:
         image: npt.NDArray[np.uint8],
         *,
         page: int = 1,
-        text_layer: str | None = None,
+        text_layer: PdfPageLayer | None = None,
         quality: Quality | None = None,
     ) -> PageReading:
         self.calls += 1
@@ -369,4 +377,14 @@ class FakeReader:
             quality=quality or Quality(width=int(image.shape[1]), height=int(image.shape[0])),
             engine="fake",
             engine_version=self.version,
+            source=text_layer.source if text_layer else PageSource.RASTER,
+            text_layer=(
+                compare_text_layer(
+                    text_layer,
+                    read=[line.text for document in documents for line in document.lines],
+                    image=image,
+                )
+                if text_layer
+                else None
+            ),
         )

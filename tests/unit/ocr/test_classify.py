@@ -107,3 +107,64 @@ class TestClassifyText:
         result = classify_text(["居民身份证", "有效期限 2015.01.01-2035.01.01"], aspect=1.58)
 
         assert "layout:card aspect" in result.cues
+
+
+class TestRealWorldWidth:
+    """Real documents our generator does not draw: co-branded cards, forms sharing our labels."""
+
+    def test_bank_co_branded_social_security_card(self) -> None:
+        result = classify_text(
+            [
+                "东莞银行",
+                "东莞市社会保障卡",
+                "BANK OF DONGGUAN",
+                "UnionPay",
+                "银联",
+                "姓名",
+                "社会保障号码",
+                "发卡日期",
+            ]
+        )
+
+        assert result.kind is DocumentKind.SOCIAL_SECURITY_CARD
+        assert result.confidence > 0.9
+        assert "co-brand:银联" in result.cues
+
+    def test_a_bank_card_naming_social_security_in_its_small_print_stays_unknown(self) -> None:
+        result = classify_text(
+            ["中国工商银行", "银联 UnionPay", "储蓄卡 DEBIT", "可绑定社会保障卡账户，详询网点"]
+        )
+
+        assert result.kind is DocumentKind.UNKNOWN
+
+    def test_form_asking_about_a_residence_permit_is_not_one(self) -> None:
+        result = classify_text(
+            [
+                "个人信息登记表",
+                "申报学院（部门）：",
+                "姓名",
+                "性别 女",
+                "出生日期 1997年12月17日",
+                "民族 汉",
+                "证件类型 证件号码",
+                "有无上海市居住证",
+                "居住证有效期",
+            ]
+        )
+
+        assert result.kind is DocumentKind.UNKNOWN
+        assert "foreign:title:个人信息登记表" in result.cues
+
+    def test_a_title_inside_a_label_is_only_a_mention(self) -> None:
+        heading = classify_text(["广东省居住证", "姓名 李四"])
+        mention = classify_text(["姓名 李四", "性别 男", "籍贯 广东", "居住证有效期 2020"])
+
+        assert heading.kind is DocumentKind.RESIDENCE_PERMIT
+        assert mention.kind is not DocumentKind.RESIDENCE_PERMIT
+
+    def test_exam_paper_heading_speaks_for_unknown(self) -> None:
+        result = classify_text(
+            ["绝密★启用前", "2021年普通高等学校招生全国统一考试", "数学", "姓名 准考证号"]
+        )
+
+        assert result.kind is DocumentKind.UNKNOWN

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
+from ocr.domain import PageSource, PdfPageLayer
 from ocr.errors import (
     CorruptFileError,
     EncryptedPdfError,
@@ -29,6 +30,7 @@ from ocr.images import (
     perceptual_hash,
     sniff_file_type,
 )
+from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
 
 RED = (220, 20, 20)
 WHITE = (255, 255, 255)
@@ -270,14 +272,14 @@ class TestLoadPdf:
         (page,) = load_pages(data, file_type=FileType.PDF)
         assert page.image.shape == (877, 620, 3)
         assert red_quadrant(page.image) == "tl"
-        assert page.text_layer is None
+        assert page.text_layer == PdfPageLayer(source=PageSource.RASTER)
 
     def test_text_pdf_gives_text_layer_and_a_render(self) -> None:
         data = text_pdf(["Hello intake 2025", "Second line"])
         (page,) = load_pages(data, file_type=FileType.PDF)
         assert page.text_layer is not None
-        assert "Hello intake 2025" in page.text_layer
-        assert "Second line" in page.text_layer
+        assert page.text_layer.source is PageSource.BORN_DIGITAL
+        assert [line.text for line in page.text_layer.lines] == ["Hello intake 2025", "Second line"]
         # 612 x 792 pt at 200 dpi.
         assert page.image.shape == (2200, 1700, 3)
         assert page.image.min() < 100  # the text was rendered
@@ -370,11 +372,13 @@ class TestPdfTextLayers:
     def test_text_layer_is_read_without_rendering(self) -> None:
         layers = pdf_text_layers(text_pdf(["Hello intake 2025"]))
         assert list(layers) == [1]
-        assert "Hello intake 2025" in (layers[1] or "")
+        assert [line.text for line in layers[1].lines] == ["Hello intake 2025"]
 
-    def test_pages_without_text_map_to_none(self) -> None:
+    def test_scanned_pages_are_raster_without_lines(self) -> None:
         data = _image_only_pdf()
-        assert pdf_text_layers(data) == dict.fromkeys(range(1, count_pdf_pages(data) + 1))
+        assert pdf_text_layers(data) == dict.fromkeys(
+            range(1, count_pdf_pages(data) + 1), PdfPageLayer(source=PageSource.RASTER)
+        )
 
 
 def _jpeg_for_text_layers() -> bytes:
@@ -388,3 +392,73 @@ def _image_only_pdf() -> bytes:
     pages = [Image.new("RGB", (200, 280), "white") for _ in range(2)]
     pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:])
     return buffer.getvalue()
+
+
+def _grey_photo() -> bytes:
+    return photo_jpeg(np.full((1100, 800, 3), 180, dtype=np.uint8))
+
+
+class TestPdfPageLayers:
+    def test_invisible_chinese_text_over_a_blank_page(self) -> None:
+        data = build_pdf(
+            [PdfPage(texts=[PdfText(text="姓名 王建国", x=59.5, y=84.2, size=14, mode=3)])]
+        )
+        ((number, layer),) = pdf_text_layers(data).items()
+        assert number == 1
+        assert layer.source is PageSource.BORN_DIGITAL
+        (line,) = layer.lines
+        assert line.text == "姓名 王建国"
+        assert line.invisible
+        # Drawn 59.5 pt from the left and 84.2 pt from the top of an A4 page.
+        assert line.box[0] == pytest.approx(0.1, abs=0.01)
+        assert line.box[1] == pytest.approx(0.1, abs=0.01)
+        assert line.box[3] - line.box[1] == pytest.approx(14 / 842, rel=0.3)
+
+    def test_scan_with_an_invisible_ocr_layer_is_raster(self) -> None:
+        texts = [PdfText(text="中华人民共和国", x=60, y=100, mode=3)]
+        (layer,) = pdf_text_layers(build_pdf([PdfPage(image=_grey_photo(), texts=texts)])).values()
+        assert layer.source is PageSource.RASTER
+        assert [(line.text, line.invisible) for line in layer.lines] == [("中华人民共和国", True)]
+
+    def test_visible_text_over_a_scan_makes_it_born_digital(self) -> None:
+        texts = [PdfText(text="有效期限 长期", x=60, y=100, rgb=(1.0, 1.0, 1.0))]
+        (layer,) = pdf_text_layers(build_pdf([PdfPage(image=_grey_photo(), texts=texts)])).values()
+        assert layer.source is PageSource.BORN_DIGITAL
+        (line,) = layer.lines
+        assert not line.invisible
+        assert line.colour == (255, 255, 255)
+
+    def test_text_under_a_covering_image_leaves_it_raster(self) -> None:
+        page = PdfPage(
+            image=_grey_photo(), texts=[PdfText(text="hidden", x=60, y=100)], image_after_text=True
+        )
+        (layer,) = pdf_text_layers(build_pdf([page])).values()
+        assert layer.source is PageSource.RASTER
+
+    def test_text_off_the_page_has_a_box_outside_it(self) -> None:
+        texts = [PdfText(text="居住证", x=700, y=-200)]
+        (layer,) = pdf_text_layers(build_pdf([PdfPage(texts=texts)])).values()
+        (line,) = layer.lines
+        assert line.box[0] > 1.0
+        assert line.box[3] < 0.0
+
+    def test_lines_split_where_the_painting_changes(self) -> None:
+        texts = [
+            PdfText(text="姓名", x=60, y=100),
+            PdfText(text="张三", x=120, y=100, mode=3),
+        ]
+        (layer,) = pdf_text_layers(build_pdf([PdfPage(texts=texts)])).values()
+        assert [(line.text, line.invisible) for line in layer.lines] == [
+            ("姓名", False),
+            ("张三", True),
+        ]
+
+    def test_pages_load_with_their_layers(self) -> None:
+        data = build_pdf(
+            [PdfPage(image=_grey_photo()), PdfPage(texts=[PdfText(text="AB", x=9, y=9)])]
+        )
+        pages = load_pages(data, file_type=FileType.PDF)
+        assert [p.text_layer.source if p.text_layer else None for p in pages] == [
+            PageSource.RASTER,
+            PageSource.BORN_DIGITAL,
+        ]

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ocr.domain import DocumentKind
+from ocr.domain import DocumentKind, LayerMismatch, PageSource, PdfPageLayer, PdfTextLine
 from ocr.engines.base import TextLine
 from ocr.normalise import orientation_from_quads
 from ocr.quality import assess_quality
@@ -91,20 +91,52 @@ class TestReaderReadPage:
         assert reading.quality.width == measured.width
         assert reader.read_page(_blank_page()).quality.sharpness == measured.sharpness
 
-    def test_text_layer_is_read_without_ocr(self) -> None:
+    def test_text_layer_is_never_read_in_place_of_the_pixels(self) -> None:
         engine = FakeOcrEngine([])
         reader = Reader(engine, read_seal_text=False)
-        layer = (
-            "个人承诺书\n本人王建国，身份证号码" + VALID_ID + "，参保地扬州市，\n日期：2024年5月6日"
+        layer = PdfPageLayer(
+            source=PageSource.BORN_DIGITAL,
+            lines=tuple(
+                PdfTextLine(text=text, box=(0.1, 0.1 * i, 0.9, 0.1 * i + 0.02), invisible=True)
+                for i, text in enumerate(["姓名 王建国", f"公民身份号码 {VALID_ID}"], start=1)
+            ),
         )
 
         reading = reader.read_page(_blank_page(), text_layer=layer)
 
-        assert engine.calls == []
-        document = reading.documents[0]
-        assert document.kind is DocumentKind.COMMITMENT_LETTER
-        assert document.field_value("name") == "王建国"
-        assert document.field_value("date") == "2024-05-06"
+        assert engine.calls  # the pixels were read
+        assert [d.kind for d in reading.documents] == [DocumentKind.UNKNOWN]
+        assert reading.documents[0].fields == {}
+        assert not reading.quality.ok
+        assert reading.source is PageSource.BORN_DIGITAL
+        assert reading.text_layer is not None
+        assert reading.text_layer.agreement == 0.0
+        assert {line.mismatch for line in reading.text_layer.disagreements} == {
+            LayerMismatch.INVISIBLE
+        }
+
+    def test_agreeing_scanner_layer_reads_like_the_image_alone(self) -> None:
+        lines = _back(100)
+        layer = PdfPageLayer(
+            source=PageSource.RASTER,
+            lines=tuple(
+                PdfTextLine(text=line.text, box=(0.1, 0.1, 0.5, 0.12), invisible=True)
+                for line in lines
+            ),
+        )
+        alone = Reader(FakeOcrEngine(lines), read_seal_text=False).read_page(_blank_page())
+
+        reading = Reader(FakeOcrEngine(lines), read_seal_text=False).read_page(
+            _blank_page(), text_layer=layer
+        )
+
+        assert reading.documents == alone.documents
+        assert reading.quality == alone.quality
+        assert reading.source is PageSource.RASTER
+        assert reading.text_layer is not None
+        assert reading.text_layer.agrees
+        assert reading.text_layer.agreement == 1.0
+        assert alone.text_layer is None
 
     def test_blank_page_reads_as_unknown(self) -> None:
         reading = Reader(FakeOcrEngine([]), read_seal_text=False).read_page(_blank_page())
@@ -179,11 +211,13 @@ class TestSecondLook:
         # The block spans x 100-960, y 100-310: the cell right of 姓名 (x 160-400,
         # y 160-190 upright) lies at x 660-900, y 220-250 on the turned page.
         page[220:250, 700:760] = 0
-        engine = _SecondLookEngine(_person_page(100, upside_down=True), "郭杰")
+        # An upright card lower on the page: the page as a whole is not upside down.
+        engine = _SecondLookEngine([*_person_page(100, upside_down=True), *_back(900)], "郭杰")
 
         reading = Reader(engine).read_page(page)
 
-        (document,) = reading.documents
+        document = reading.documents[0]
+        assert document.kind is DocumentKind.HUKOU_PERSON
         assert document.field_value("name") == "郭杰"
         (crop,) = engine.crops
         assert crop.min() == 0
