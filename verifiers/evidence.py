@@ -17,7 +17,7 @@ from ocr.domain import Field
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, EvidenceRef, FilingFacts, Outcome
 from verifiers.policy import PolicyPack
-from verifiers.regions import RegionTable, is_within
+from verifiers.regions import PlaceProblem, RegionTable, city_of, holds, is_within
 
 __all__ = [
     "OPEN_ENDED",
@@ -136,6 +136,10 @@ def check_place(
 ) -> CheckResult:
     """Check that every place the given fields name lies in the treatment city.
 
+    Each field is resolved by its leading administrative chain (see
+    :func:`verifiers.regions.resolve_place`): a street or estate named after
+    a place never names it.
+
     Args:
         ctx: The check context.
         evidence: The document.
@@ -146,20 +150,18 @@ def check_place(
     Returns:
         ``pass`` when at least one field names a known place and all named
         places lie in the treatment city; ``fail`` when one lies elsewhere;
-        ``unsure`` when no field names a known place.
+        ``unsure`` when no field names a place, a field's names disagree or
+        are ambiguous, the fields disagree, or only the province is named.
     """
     treatment, region = ctx.treatment_name(), ctx.facts.treatment_region
-    named: set[str] = set()
-    for name in names:
-        found = read_field(evidence, name)
-        if found is not None:
-            named |= ctx.regions.cities_named(found.value)
     refs = [ref(evidence, name) for name in names if read_field(evidence, name)] or [ref(evidence)]
+    named, problem = _places_named(ctx, evidence, names)
+    if problem is not None:
+        return ctx.result(code, Outcome.UNSURE, f"{what}{problem}，请人工核对", refs)
     if not named:
         return ctx.result(code, Outcome.UNSURE, f"未能读出{what}，请人工核对", refs)
     elsewhere = sorted(place for place in named if not is_within(place, region))
-    if elsewhere and len(named) > 1:
-        # 北京大学深圳医院: several places named, a person reads it.
+    if elsewhere and len({city_of(place) for place in named}) > 1:
         return ctx.result(code, Outcome.UNSURE, f"{what}涉及多个地名，请人工核对", refs)
     if elsewhere and _is_province_of(elsewhere[0], region):
         return ctx.result(code, Outcome.UNSURE, f"{what}只写明省份，请人工核对", refs)
@@ -167,6 +169,27 @@ def check_place(
         other = ctx.regions.name_of(elsewhere[0])
         return ctx.result(code, Outcome.FAIL, f"{what}为{other}，不在就医地{treatment}", refs)
     return ctx.result(code, Outcome.PASS, f"{what}在就医地{treatment}", refs)
+
+
+_PLACE_PROBLEMS: Final[dict[PlaceProblem, str]] = {
+    PlaceProblem.CONFLICT: "中的地名相互矛盾",
+    PlaceProblem.AMBIGUOUS: "中的区县名多地同名、未写明所属城市",
+}
+
+
+def _places_named(
+    ctx: CheckContext, evidence: Evidence, names: tuple[str, ...]
+) -> tuple[set[str], str | None]:
+    """Resolve each field: the regions named (a province dropped for a city in it) or a problem."""
+    named: set[str] = set()
+    for name in names:
+        found = read_field(evidence, name)
+        place = ctx.regions.resolve(found.value) if found is not None else None
+        if place is not None and place.problem in _PLACE_PROBLEMS:
+            return named, _PLACE_PROBLEMS[place.problem]
+        if place is not None and place.code is not None:
+            named.add(place.code)
+    return {c for c in named if not any(c != o and holds(c, o) for o in named)}, None
 
 
 def _is_province_of(place: str, region: str) -> bool:
