@@ -24,7 +24,7 @@ from typing import Any, Final
 from intake.identity import fake_id_number
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
 from ocr.idnumber import parse_id_number
-from verifiers.domain import DuplicateHit, Evidence, FilingFacts
+from verifiers.domain import DuplicateHit, Evidence, FilingFacts, UnreadDocument, UnreadReason
 from verifiers.evidence import add_months
 from verifiers.policy import PolicyBook, PolicyPack, load_packs
 from verifiers.regions import RegionTable, city_of, load_region_table
@@ -88,6 +88,11 @@ DEFECTS: Final[tuple[str, ...]] = (
     "multi_city_commitment",
     "commitment_used_before",
     "wrong_kind",
+    # Adversarial: documents built to pass a careless check.
+    "permit_named_after_treatment",
+    "referral_company_seal",
+    "other_person_id_card",
+    "unreadable_document",
 )
 # The filing type and proof each defect needs to be injected.
 _NEEDS: Final[dict[str, tuple[str, str | None]]] = {
@@ -105,6 +110,10 @@ _NEEDS: Final[dict[str, tuple[str, str | None]]] = {
     "hukou_other_household": ("retiree_resettled", "hukou"),
     "hukou_other_person": ("retiree_resettled", "hukou"),
     "emergency_late": ("emergency", None),
+    "permit_named_after_treatment": ("long_term_resident", "permit"),
+    "referral_company_seal": ("referral", "referral"),
+    "other_person_id_card": ("other_temporary", None),
+    "unreadable_document": ("long_term_resident", "permit"),
 }
 _FILING_TYPES: Final = (
     "retiree_resettled",
@@ -126,6 +135,8 @@ class DocumentSpec:
     seal: str | None = None
     """The seal's text, or ``None`` for no seal."""
     blurry: bool = False
+    unreadable: bool = False
+    """The upload cannot be read at all (its analysis fails): it yields no evidence."""
 
     @property
     def signed(self) -> bool:
@@ -615,6 +626,25 @@ def _inject(draft: _Draft, defect: str) -> tuple[tuple[str, ...], str | None]:
             "issuer": f"{elsewhere[1]}公安局",
         }
         _replace_doc(draft, DocumentKind.RESIDENCE_PERMIT, fields=fields)
+    elif defect == "permit_named_after_treatment":
+        # Another city's permit whose estate is named after the treatment city (上海花园).
+        elsewhere = _other_treatment(draft)
+        estate = _short_city(draft.treatment[1])
+        fields = {
+            "address": f"{elsewhere[1]}{elsewhere[2][0]}{estate}花园3幢201室",
+            "issuer": f"{elsewhere[1]}公安局",
+        }
+        _replace_doc(draft, DocumentKind.RESIDENCE_PERMIT, fields=fields)
+    elif defect == "referral_company_seal":
+        trader = rng.choice(("恒达贸易有限公司", "华信商贸有限公司", "永兴实业有限公司"))
+        _replace_doc(draft, DocumentKind.REFERRAL_FORM, seal=f"{draft.insured_city}{trader}")
+    elif defect == "other_person_id_card":
+        _inject_other_person_card(draft)
+    elif defect == "unreadable_document":
+        # A second proof whose analysis failed, beside a permit that passes on its own.
+        _add_hukou(draft)
+        target = draft.docs[-1]
+        draft.docs[-1] = replace(target, unreadable=True)
     elif defect in ("dispatch_other_city", "referral_wrong_destination"):
         elsewhere = _other_treatment(draft)
         kind = (
@@ -680,6 +710,39 @@ def _inject(draft: _Draft, defect: str) -> tuple[tuple[str, ...], str | None]:
     return (), None
 
 
+def _inject_other_person_card(draft: _Draft) -> None:
+    """The applicant's own social-security card beside a relative's ID card."""
+    rng, person = draft.rng, draft.person
+    draft.evoucher = False
+    draft.docs = [d for d in draft.docs if d.kind not in _IDENTITY_KINDS]
+    card = f"{rng.randint(0, 99999999):08d}"
+    draft.add(
+        DocumentKind.SOCIAL_SECURITY_CARD,
+        {"name": person.name, "id_number": person.id_number, "card_number": card},
+    )
+    relative = _make_person(rng, region=draft.insured, retiree=False, on=draft.filed_on)
+    draft.add(
+        DocumentKind.ID_CARD_FRONT,
+        {
+            "name": _other_name(rng, person.name),
+            "sex": relative.sex,
+            "birth_date": relative.birth.isoformat(),
+            "id_number": relative.id_number,
+            "address": f"{draft.insured_city}{rng.choice(_STREETS)}8号",
+        },
+    )
+
+
+_IDENTITY_KINDS: Final = frozenset(
+    {DocumentKind.ID_CARD_FRONT, DocumentKind.ID_CARD_BACK, DocumentKind.SOCIAL_SECURITY_CARD}
+)
+
+
+def _short_city(full: str) -> str:
+    """上海 for 上海市, 南京 for 江苏省南京市."""
+    return full.rsplit("省", 1)[-1].removesuffix("市")
+
+
 def _add_identity_card(draft: _Draft) -> None:
     person = draft.person
     draft.add(
@@ -739,6 +802,29 @@ def _sha(scenario: Scenario, doc: DocumentSpec) -> str:
     return hashlib.sha256(f"{scenario.id}/{doc.document_id}".encode()).hexdigest()
 
 
+def unread_documents(scenario: Scenario, evidence: Sequence[Evidence]) -> list[UnreadDocument]:
+    """The scenario's documents that gave no evidence, as the service reports them.
+
+    Args:
+        scenario: The scenario.
+        evidence: Its evidence (ground truth or read from rendered images).
+
+    Returns:
+        A failed document for each unreadable upload; a page with nothing found
+        for each other document that the reader found nothing on.
+    """
+    seen = {item.document_id for item in evidence}
+    return [
+        UnreadDocument(
+            document_id=doc.document_id,
+            reason=UnreadReason.FAILED if doc.unreadable else UnreadReason.NO_DOCUMENT,
+            page=None if doc.unreadable else 1,
+        )
+        for doc in scenario.documents
+        if doc.document_id not in seen
+    ]
+
+
 def ground_truth_evidence(scenario: Scenario) -> list[Evidence]:
     """Build the readings a perfect reader would return for the scenario's documents.
 
@@ -749,7 +835,7 @@ def ground_truth_evidence(scenario: Scenario) -> list[Evidence]:
         One evidence item per document (page 1, index 0, confident kind and
         fields, the seal where stamped, a blur problem where the photo is blurry).
     """
-    return [_evidence(scenario, doc) for doc in scenario.documents]
+    return [_evidence(scenario, doc) for doc in scenario.documents if not doc.unreadable]
 
 
 def _evidence(scenario: Scenario, doc: DocumentSpec) -> Evidence:
@@ -824,6 +910,8 @@ def render_scenario(scenario: Scenario, rng: random.Random) -> list[tuple[Docume
     base = make_person(rng, city=facts.insured_region[:4] + "00")
     out: list[tuple[DocumentSpec, Any]] = []
     for doc in scenario.documents:
+        if doc.unreadable:
+            continue
         fields = doc.fields
         parsed = parse_id_number(facts.applicant_id_number, today=facts.filed_on)
         person = replace(

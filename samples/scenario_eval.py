@@ -39,7 +39,13 @@ from typing import Any
 import structlog
 
 from ocr.domain import DocumentReading, Quality
-from samples.filings import Scenario, duplicate_hits, generate_scenarios, ground_truth_evidence
+from samples.filings import (
+    Scenario,
+    duplicate_hits,
+    generate_scenarios,
+    ground_truth_evidence,
+    unread_documents,
+)
 from verifiers.domain import Decision, Evidence, Verdict
 from verifiers.policy import PolicyBook, load_packs
 from verifiers.verify import evidence_from_page, verify_filing
@@ -138,10 +144,13 @@ def evaluate(
         evidence = reader(scenario)
         report.read_seconds += time.perf_counter() - started
         hits = duplicate_hits(scenario, evidence)
+        unread = unread_documents(scenario, evidence)
         rounds: list[float] = []
         for _ in range(max(1, timing_rounds)):
             started = time.perf_counter()
-            verdict = verify_filing(scenario.facts, evidence, book_or_pack=book, duplicates=hits)
+            verdict = verify_filing(
+                scenario.facts, evidence, book_or_pack=book, duplicates=hits, unread=unread
+            )
             rounds.append((time.perf_counter() - started) * 1000)
         report.verify_ms.append(statistics.median(rounds))
         _tally(report, scenario, verdict)

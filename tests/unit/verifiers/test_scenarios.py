@@ -21,6 +21,7 @@ from samples.filings import (
     duplicate_hits,
     ground_truth_evidence,
     make_scenario,
+    unread_documents,
 )
 from verifiers import Decision, Evidence, Verdict, load_packs, verify_filing
 from verifiers.policy import PolicyBook
@@ -63,6 +64,10 @@ DEFECT_CHECKS = {
     "blurry_photo": "page.quality",
     "multi_city_commitment": "commitment.multi_city",
     "commitment_used_before": "commitment.once_only",
+    "permit_named_after_treatment": "residence.permit_city",
+    "referral_company_seal": "referral.seal",
+    "other_person_id_card": "identity.name",
+    "unreadable_document": "document.unreadable",
 }
 
 
@@ -76,7 +81,11 @@ def _verify(
 ) -> Verdict:
     items = list(evidence) if evidence is not None else ground_truth_evidence(scenario)
     return verify_filing(
-        scenario.facts, items, book_or_pack=book, duplicates=duplicate_hits(scenario, items)
+        scenario.facts,
+        items,
+        book_or_pack=book,
+        duplicates=duplicate_hits(scenario, items),
+        unread=unread_documents(scenario, items),
     )
 
 
