@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 import structlog
 import typer
@@ -25,9 +26,11 @@ from api.commands import reading, verification
 from api.settings import Settings
 from intake.domain import FilingStatus
 from intake.ports import PageReader
+from ocr.domain import DocumentKind, DocumentReading, Field
 from storage.sql.migrate import upgrade_database
 from tests.factories import (
     READ_RECORD_KEYS,
+    document_image,
     encrypted_pdf_bytes,
     fake_id,
     jpeg_bytes,
@@ -252,9 +255,23 @@ class TestVerifyArguments:
             (with_option("--treatment", "321000"), "--treatment must differ from --insured"),
             (
                 [*with_option("--type", "referral"), "--commitment"],
-                "--commitment is not accepted for referral",
+                "--commitment: a commitment letter is not accepted for referral",
             ),
             ([*VERIFY_ARGS, "--scheme", "private"], "--scheme 'private' is not one of"),
+            ([*VERIFY_ARGS, "--phone", "12"], "--phone is not valid (format)"),
+            ([*VERIFY_ARGS, "--contact-phone", "12"], "--contact-phone is not valid (format)"),
+            (
+                [*VERIFY_ARGS, "--on-behalf-of-name", "李四"],
+                "--on-behalf-of-name and --on-behalf-of-id-number go together",
+            ),
+            (
+                [*VERIFY_ARGS, "--on-behalf-of-name", "李四", "--on-behalf-of-id-number", "1"],
+                "--on-behalf-of-id-number is not valid (length)",
+            ),
+            (
+                with_option("--treatment", "310000", with_option("--insured", "320509")),
+                "--treatment: no filing is needed",
+            ),
         ],
     )
     def test_bad_argument_exits_2_with_one_line(
@@ -311,6 +328,135 @@ class TestVerifyWithFakeReader:
         assert verdict["decision"] == "needs_materials"
         assert verdict["missing"]
         assert fake_reader.calls == 1
+
+
+APPLICANT_BIRTH = "1942-01-20"  # fake_id(1): born 1942-01-20, female
+
+
+def _reading(kind: str, **fields: str) -> tuple[DocumentReading, ...]:
+    return (
+        DocumentReading(
+            index=0,
+            box=(0.0, 0.0, 1.0, 1.0),
+            kind=DocumentKind(kind),
+            kind_confidence=0.97,
+            fields={k: Field(value=v, confidence=0.97) for k, v in fields.items()},
+        ),
+    )
+
+
+ID_CARD = _reading(
+    "id_card_front", name="张三", id_number=fake_id(1), sex="女", birth_date=APPLICANT_BIRTH
+)
+PERMIT = _reading(
+    "residence_permit",
+    name="张三",
+    id_number=fake_id(1),
+    address="上海市浦东新区世纪大道1号",
+    issuer="上海市公安局浦东分局",
+    valid_from="2025-01-01",
+    valid_until="2026-01-01",
+)
+LETTER = _reading(
+    "commitment_letter", name="张三", id_number=fake_id(1), signature="张三", date="2025-06-01"
+)
+
+
+def _photos(
+    tmp_path: Path, reader: FakeReader, *readings: tuple[DocumentReading, ...]
+) -> list[str]:
+    """Write one photo per reading, each registered with the fake reader (distinct images)."""
+    images = [document_image(seed=0), document_image(seed=3), document_image(seed=3)[:, ::-1]]
+    paths = []
+    for number, (image, documents) in enumerate(zip(images, readings, strict=False), start=1):
+        path = tmp_path / f"photo{number}.jpg"
+        path.write_bytes(jpeg_bytes(np.ascontiguousarray(image)))
+        reader.register(np.ascontiguousarray(image), documents)
+        paths.append(str(path))
+    return paths
+
+
+def _verdict(args: list[str]) -> dict[str, Any]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    (verdict,) = json_lines(result.stdout)
+    return verdict
+
+
+def _blocking(verdict: dict[str, Any], outcome: str) -> set[str]:
+    return {c["code"] for c in verdict["checks"] if c["blocking"] and c["outcome"] == outcome}
+
+
+@pytest.mark.usefixtures("data_dir")
+class TestVerifyThroughTheService:
+    """``intake verify`` runs the service's use cases: what the API's filing would get."""
+
+    ON_DAY = ("--filed-on", "2025-06-01")
+
+    def test_a_clean_filing_is_approved_citing_the_files(
+        self, tmp_path: Path, fake_reader: FakeReader
+    ) -> None:
+        files = _photos(tmp_path, fake_reader, ID_CARD, PERMIT)
+        verdict = _verdict([*VERIFY_ARGS, *self.ON_DAY, *files])
+        assert verdict["decision"] == "approve", _blocking(verdict, "fail")
+        assert verdict["valid_until"] == "2026-01-01"
+        cited = {e["document_id"] for c in verdict["checks"] for e in c["evidence"]}
+        assert cited == {"photo1.jpg", "photo2.jpg"}
+
+    def test_filed_on_judges_every_date_rule_as_of_that_day(
+        self, tmp_path: Path, fake_reader: FakeReader
+    ) -> None:
+        files = _photos(tmp_path, fake_reader, ID_CARD, PERMIT)
+        verdict = _verdict([*VERIFY_ARGS, "--filed-on", "2026-03-01", *files])
+        assert "residence.permit_valid" in _blocking(verdict, "fail")
+        assert verdict["decision"] == "review"
+
+    def test_without_files_materials_are_asked_for(self, no_reader: None) -> None:
+        verdict = _verdict([*VERIFY_ARGS, *self.ON_DAY])
+        assert verdict["decision"] == "needs_materials"
+        assert {m["group"] for m in verdict["missing"]} == {"identity", "residence_proof"}
+
+    def test_the_evoucher_waives_the_identity_photo_where_the_pack_allows(
+        self, tmp_path: Path, fake_reader: FakeReader
+    ) -> None:
+        (permit,) = _photos(tmp_path, fake_reader, PERMIT)
+        national = with_option("--insured", "320102")
+        without = _verdict([*national, *self.ON_DAY, permit])
+        assert [m["group"] for m in without["missing"]] == ["identity"]
+        waived = _verdict([*national, *self.ON_DAY, "--evoucher-verified", permit])
+        assert waived["decision"] == "approve"
+
+    @pytest.mark.parametrize(
+        ("address", "decision"),
+        [("上海市浦东新区世纪大道1号", "approve"), ("江苏省扬州市广陵区文昌中路1号", "review")],
+    )
+    def test_yangzhou_commitment_reads_the_contact_address(
+        self, tmp_path: Path, fake_reader: FakeReader, address: str, decision: str
+    ) -> None:
+        files = _photos(tmp_path, fake_reader, ID_CARD, LETTER)
+        args = [*VERIFY_ARGS, *self.ON_DAY, "--commitment", "--contact-address", address]
+        verdict = _verdict([*args, *files])
+        assert verdict["decision"] == decision
+        refused = "commitment.contact_address" in _blocking(verdict, "fail")
+        assert refused is (decision == "review")
+
+    def test_filing_for_another_person_is_accepted(
+        self, tmp_path: Path, fake_reader: FakeReader
+    ) -> None:
+        files = _photos(tmp_path, fake_reader, ID_CARD, PERMIT)
+        proxy = ["--on-behalf-of-name", "李四", "--on-behalf-of-id-number", fake_id(2)]
+        verdict = _verdict([*VERIFY_ARGS, *self.ON_DAY, *proxy, *files])
+        assert verdict["decision"] == "approve"
+
+    def test_a_page_with_nothing_found_goes_to_review(
+        self, tmp_path: Path, fake_reader: FakeReader
+    ) -> None:
+        files = _photos(tmp_path, fake_reader, ID_CARD, PERMIT, ())
+        verdict = _verdict([*VERIFY_ARGS, *self.ON_DAY, *files])
+        assert verdict["decision"] == "review"
+        (unread,) = [c for c in verdict["checks"] if c["code"] == "document.unreadable"]
+        assert (unread["outcome"], unread["blocking"]) == ("unsure", True)
+        assert unread["evidence"][0]["document_id"] == "photo3.jpg"
 
 
 @pytest.mark.usefixtures("data_dir")
