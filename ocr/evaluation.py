@@ -6,7 +6,9 @@ truth's (same kind first, then the rest in page order), and the report gives
 kind accuracy with a confusion matrix, ``unknown`` recall, per-field exact
 match rates, seal recall and precision (counted per paired document: ground
 truth boxes are in photo coordinates, readings in normalised-page ones),
-character error rate and timing.
+character error rate, timing, and how well the kind confidence is
+calibrated (expected calibration error: a confidence of 0.9 should be right
+nine times in ten).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "character_errors",
     "corpus_pages",
     "evaluate_corpus",
+    "expected_calibration_error",
     "ordered_text",
     "score_page",
 ]
@@ -42,6 +45,38 @@ MISSING: Final = "(missing)"
 EXTRA: Final = "(none)"
 
 Truth = dict[str, Any]
+
+
+_CALIBRATION_BINS: Final = 10
+
+
+def expected_calibration_error(
+    outcomes: Sequence[tuple[float, bool]], *, bins: int = _CALIBRATION_BINS
+) -> float | None:
+    """The expected calibration error of confidences against what turned out right.
+
+    The confidences are put into ``bins`` equal-width bins; the error is the
+    average gap between each bin's mean confidence and its accuracy, weighted
+    by the bin's share of the predictions.
+
+    Args:
+        outcomes: ``(confidence, correct)`` per prediction.
+        bins: How many bins split ``[0, 1]``.
+
+    Returns:
+        The error in ``[0, 1]``, or ``None`` without predictions.
+    """
+    if not outcomes:
+        return None
+    grouped: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+    for confidence, correct in outcomes:
+        grouped[min(bins - 1, max(0, int(confidence * bins)))].append((confidence, correct))
+    gap = 0.0
+    for members in grouped.values():
+        mean_confidence = sum(c for c, _ in members) / len(members)
+        accuracy = sum(ok for _, ok in members) / len(members)
+        gap += len(members) * abs(mean_confidence - accuracy)
+    return round(gap / len(outcomes), 4)
 
 
 def corpus_pages(directory: Path, *, limit: int | None = None) -> list[tuple[Path, Truth]]:
@@ -88,6 +123,7 @@ class Tally:
     seal_truth: int = 0
     seal_found: int = 0
     seal_matched: int = 0
+    kind_outcomes: list[tuple[float, bool]] = field(default_factory=list)
     chars: int = 0
     char_errors: int = 0
     seconds: list[float] = field(default_factory=list)
@@ -109,6 +145,7 @@ class Tally:
             "documents": self.documents,
             "kind_accuracy": _ratio(self.kind_correct, self.documents),
             "unknown_recall": _ratio(self.unknown_correct, self.unknown_truth),
+            "kind_ece": expected_calibration_error(self.kind_outcomes),
             "confusion": {t: dict(sorted(c.items())) for t, c in sorted(self.confusion.items())},
             "fields": fields,
             "dates_exact": _ratio(dates_exact, dates_total),
@@ -180,6 +217,8 @@ def score_page(tally: Tally, truth: Truth, reading: PageReading, *, file: str = 
         tally.documents += 1
         tally.confusion[expected["kind"]][kind] += 1
         tally.kind_correct += kind == expected["kind"]
+        if got is not None:
+            tally.kind_outcomes.append((got.kind_confidence, kind == expected["kind"]))
         if expected["kind"] == "unknown":
             tally.unknown_truth += 1
             tally.unknown_correct += kind == "unknown"

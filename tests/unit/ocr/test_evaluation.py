@@ -3,8 +3,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ocr.domain import DocumentKind, DocumentReading, Field, Line, PageReading, Quality, Seal
-from ocr.evaluation import Tally, character_errors, corpus_pages, score_page
+from ocr.evaluation import (
+    Tally,
+    character_errors,
+    corpus_pages,
+    expected_calibration_error,
+    score_page,
+)
 
 
 def _reading(*documents: DocumentReading) -> PageReading:
@@ -91,3 +99,16 @@ class TestHelpers:
         pages = corpus_pages(tmp_path)
 
         assert [(p.name, t["image"]) for p, t in pages] == [("0001.jpg", "0001.jpg")]
+
+
+class TestCalibration:
+    def test_confidences_that_match_their_accuracy_have_no_error(self) -> None:
+        outcomes = [(0.75, True)] * 3 + [(0.75, False)] + [(0.95, True)] * 20
+        assert expected_calibration_error(outcomes) == pytest.approx(0.05 * 20 / 24, abs=1e-4)
+
+    def test_overconfidence_is_the_gap_weighted_by_share(self) -> None:
+        outcomes = [(0.99, False)] * 2 + [(0.99, True)] * 2
+        assert expected_calibration_error(outcomes) == 0.49
+
+    def test_no_predictions_give_none(self) -> None:
+        assert expected_calibration_error([]) is None
