@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+from intake.domain import Applicant, Contact, Filing, FilingId, FilingStatus, FilingType, Scheme
 from intake.identity import fake_id_number
+from intake.verification import filing_facts
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
 from ocr.idnumber import parse_id_number
 from verifiers.domain import DuplicateHit, Evidence, FilingFacts, UnreadDocument, UnreadReason
@@ -42,6 +45,8 @@ __all__ = [
     "render_scenario",
 ]
 
+_PHONE: Final = "13800000000"
+"""The applicant's and contact's phone on every synthetic filing (no check reads it)."""
 # Insured region used for each pack's scenarios (a district inside the pack's region).
 INSURED_REGIONS: Final[dict[str, tuple[str, str]]] = {
     "jiangsu-yangzhou": ("321002", "扬州市"),
@@ -361,20 +366,44 @@ def _scenario(
 
 
 def _facts(draft: _Draft) -> FilingFacts:
-    values: dict[str, Any] = {
-        "filing_type": draft.filing_type,
-        "insured_region": draft.insured,
-        "treatment_region": draft.treatment[0],
-        "start_date": draft.start_date,
-        "filed_on": draft.filed_on,
-        "applicant_name": draft.person.name,
-        "applicant_id_number": draft.person.id_number,
-        "commitment": draft.commitment,
-        "evoucher_verified": draft.evoucher,
-        "contact_address": draft.address(),
-    }
-    values.update(draft.facts_overrides)
-    return FilingFacts(**values)
+    """The facts the service would derive: a filing, and the applicant's other filings,
+    through ``intake.verification.filing_facts`` (the one builder of filing facts)."""
+    filing = _filing(draft, 0, status=FilingStatus.SUBMITTED, treatment_region=draft.treatment[0])
+    filing.contact = Contact(name=draft.person.name, phone=_PHONE, address=draft.address())
+    filing.commitment = draft.commitment
+    filing.evoucher_verified = draft.evoucher
+    regions = draft.facts_overrides.get("other_long_term_regions", ())
+    others = [
+        _filing(draft, number, status=FilingStatus.APPROVED, treatment_region=region)
+        for number, region in enumerate(regions, start=1)
+    ]
+    if draft.facts_overrides.get("used_commitment_before"):
+        lapsed = _filing(
+            draft, len(others) + 1, status=FilingStatus.EXPIRED, treatment_region=draft.treatment[0]
+        )
+        lapsed.commitment = True
+        others.append(lapsed)
+    return filing_facts(filing, others=others)
+
+
+def _filing(draft: _Draft, number: int, *, status: FilingStatus, treatment_region: str) -> Filing:
+    """One of the applicant's filings; ids are derived from the person, not drawn."""
+    filing_id = FilingId(uuid.uuid5(uuid.NAMESPACE_OID, f"{draft.person.id_number}/{number}"))
+    moment = datetime.combine(draft.filed_on, time(2), tzinfo=UTC)
+    return Filing(
+        id=filing_id,
+        owner="samples",
+        applicant=Applicant(name=draft.person.name, id_number=draft.person.id_number, phone=_PHONE),
+        filing_type=FilingType(draft.filing_type),
+        insured_region=draft.insured,
+        treatment_region=treatment_region,
+        scheme=Scheme.EMPLOYEE,
+        start_date=draft.start_date,
+        filed_on=draft.filed_on,
+        created_at=moment,
+        updated_at=moment,
+        status=status,
+    )
 
 
 def _add_identity(draft: _Draft) -> None:
