@@ -77,7 +77,7 @@ def dispatch_letter(facts: Facts, rng: random.Random) -> RenderedDocument:
     city = facts.city.name
     start, end = cn_date(facts.issued), cn_date(facts.valid_until) if facts.valid_until else "长期"
     job = rng.choice(_JOBS)
-    variant = rng.randrange(3)
+    variant = rng.randrange(5)
     fields = {
         "name": facts.name,
         "id_number": facts.id_number,
@@ -103,7 +103,7 @@ def dispatch_letter(facts: Facts, rng: random.Random) -> RenderedDocument:
             "特此证明。",
         ]
         fields |= _period(facts)
-    else:
+    elif variant == 2:
         _title(sheet, "工作证明")
         body = [
             f"兹证明{facts.name}（身份证号：{facts.id_number}）系我单位职工，现常驻{city}工作，"
@@ -112,6 +112,23 @@ def dispatch_letter(facts: Facts, rng: random.Random) -> RenderedDocument:
             "特此证明。",
         ]
         fields["work_place"] = facts.local_address
+    elif variant == 3:
+        _title(sheet, "在职证明")
+        body = [
+            f"兹证明{facts.name}，{p.sex}，身份证号码{facts.id_number}，自{start}起在我单位工作，"
+            f"现由单位安排在{city}{facts.district.name}长期从事{job}工作，预计至{end}。",
+            "本证明仅用于办理异地就医备案，不作其他用途。",
+        ]
+        fields |= _period(facts)
+    else:
+        # An untitled letter: only 兹证明... and the seal say what it is.
+        _title(sheet, "证  明")
+        body = [
+            f"兹证明我公司员工{facts.name}（{facts.id_number}）经公司研究决定，"
+            f"派遣其到{city}{facts.district.name}负责{job}工作，时间为{start}至{end}。",
+            "特此证明，请予以办理相关手续。",
+        ]
+        fields |= _period(facts)
     if variant == 2:
         sheet.text((w * _MARGIN, h * 0.18), f"{p.city.name}医疗保障局：", size=size)
     y = h * 0.23

@@ -376,12 +376,13 @@ _PLACE_END: Final = (
     r"[，,。；;：:（(]|$)"
 )
 _SENT_TO_CITY: Final = (
-    r"(?:派往|派驻|派到|派至|外派至|外派到|外派|调往|常驻)"
+    r"(?:派往|派驻|派到|派至|外派至|外派到|外派|派遣其?到|派遣其?至|调往|常驻|安排在|安排到)"
     r"([\u4e00-\u9fff]{1,8}?(?:市|自治州|盟|地区))"
 )
 _RUNNING_PLACE: Final = (
     rf"(?:工作地点(?:为|是|在|设在)?[:：]?|工作地址[:：]?|派往|派驻|派到|派至|外派至|外派到|"
-    rf"调往|常驻|前往|赴)([\u4e00-\u9fff\d\-]{{2,30}}?){_PLACE_END}",
+    rf"派遣其?到|派遣其?至|调往|常驻|前往|赴|安排在|安排到)"
+    rf"([\u4e00-\u9fff\d\-]{{2,30}}?){_PLACE_END}",
     r"在([\u4e00-\u9fff\d\-]{2,30}?)(?:从事|工作|任职|担任)",
 )
 
@@ -394,10 +395,12 @@ def _place_phrase(text: str) -> str:
 
 def _running_place(page: _Page) -> Field | None:
     """The place a letter or contract names in running text (see :data:`_RUNNING_PLACE`)."""
+    text, ordered = _free_text(page)
     for pattern in _RUNNING_PLACE:
-        found = _pattern_field(page, pattern)
-        if found is not None and not found.value.startswith(("我", "本", "贵", "该")):
-            return found
+        for match in re.finditer(pattern, text):
+            value = match.group(1)
+            if not value.startswith(("我", "本", "贵", "该", "其")):
+                return page.field(value, _line_with(ordered, value))
     return None
 
 
