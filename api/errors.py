@@ -133,6 +133,8 @@ def problem_response(error: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"field": getattr(error, "field", None)}
     if isinstance(error, UploadTooLargeError):
         extra["limit"] = error.limit
+    if isinstance(error, FilingNotRequiredError):
+        extra["message"] = error.message
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
         problem_body(status=status, code=code, title=title, detail=detail, **extra),
@@ -194,6 +196,7 @@ _PROBLEM_SCHEMA: Final[dict[str, Any]] = {
         "detail": {"type": "string"},
         "code": {"type": "string"},
         "field": {"type": "string"},
+        "message": {"type": "string", "description": "A reason in Chinese the app can show"},
         "errors": {"type": "array", "items": {"type": "object"}},
     },
 }

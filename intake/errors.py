@@ -57,11 +57,12 @@ class InvalidFilingError(IntakeError):
 
 
 class FilingNotRequiredError(InvalidFilingError):
-    """The insured region's pack names a filing-free zone covering the treatment region."""
+    """The treatment region lies in the insured person's pooling area or a filing-free zone."""
 
     def __init__(self, *, zone: str) -> None:
         super().__init__(f"no filing is needed for treatment in {zone}", field="treatment_region")
         self.zone = zone
+        self.message = f"属于{zone}，无需办理异地就医备案"  # the reason an app shows
 
 
 class FilingNotFoundError(IntakeError):

@@ -162,8 +162,8 @@ class FilingService:
             InvalidFilingError: The request breaks a filing rule (unknown type or
                 scheme, same insured and treatment region, commitment not allowed,
                 a proxy filing for themselves).
-            FilingNotRequiredError: The treatment region lies in a filing-free
-                zone of the insured region's pack.
+            FilingNotRequiredError: The treatment region lies in the insured
+                person's pooling area or a filing-free zone of their pack.
         """
         today = self._clock.today()
         filing_type = _enum(FilingType, request.filing_type, field="filing_type")
@@ -238,7 +238,15 @@ class FilingService:
             return uow.verifications.list_for_filing(filing_id)
 
     def filing_free_zone(self, insured_region: str, treatment_region: str) -> str | None:
-        """The name of the filing-free zone covering this pair of regions, if any.
+        """Name why treatment there needs no filing, if it needs none.
+
+        Treatment inside the insured person's own pooling area (统筹区, by
+        default the city: a Wujiang insured treated in Gusu) or inside one of
+        the pack's filing-free zones needs no filing.
+
+        Returns:
+            The pooling area (参保地统筹区（苏州市）) or the zone's name; ``None``
+            when a filing is needed.
 
         Raises:
             InvalidRegionCodeError: A region code is malformed.
@@ -247,7 +255,8 @@ class FilingService:
         treatment = validate_region_code(treatment_region, field="treatment_region")
         if self._book is None:
             return None
-        zone = find_filing_free_zone(insured, treatment, self._book.for_region(insured))
+        pack = self._book.for_region(insured)
+        zone = find_filing_free_zone(insured, treatment, pack, regions=self._book.regions)
         return zone.name if zone else None
 
     def _check_filing_needed(self, filing: Filing) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "MaterialGroup",
     "PolicyBook",
     "PolicyPack",
+    "PoolingRules",
     "QualityRules",
     "Thresholds",
     "ValidityRules",
@@ -127,6 +128,25 @@ class FilingFreeZone(_Model):
     """Insured regions the zone applies to; the pack's own regions when empty."""
 
 
+class PoolingRules(_Model):
+    """The pooling areas (统筹区): treatment inside one's own needs no filing at all."""
+
+    level: Literal["city", "county"] = "city"
+    """The pooling area of a region: its prefecture-level city (a municipality
+    as a whole), or the county or district itself."""
+    areas: tuple[str, ...] = ()
+    """Regions pooled on their own whatever the level (a district with a fund
+    of its own); the most specific one holding a region wins."""
+
+    @field_validator("areas")
+    @classmethod
+    def _area_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [code for code in value if len(code) != 6 or not code.isdigit()]
+        if bad:
+            raise ValueError(f"pooling area codes must be 6 digits: {bad}")
+        return value
+
+
 class Thresholds(_Model):
     kind_confidence_min: float = Field(default=0.85, gt=0, le=1)
     field_confidence_min: float = Field(default=0.6, gt=0, le=1)
@@ -191,6 +211,7 @@ class PolicyPack(_Model):
     cancellation: CancellationRules = CancellationRules()
     max_long_term_cities: int = Field(default=3, gt=0)
     filing_free_zones: tuple[FilingFreeZone, ...] = ()
+    pooling: PoolingRules = PoolingRules()
     review_sla_working_days: int = Field(default=2, gt=0)
     thresholds: Thresholds = Thresholds()
     quality: QualityRules = QualityRules()

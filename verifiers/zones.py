@@ -1,4 +1,4 @@
-"""Where a filing may point: filing-free zones and the multi-city limit."""
+"""Where a filing may point: the pooling area, filing-free zones and the multi-city limit."""
 
 from __future__ import annotations
 
@@ -6,35 +6,72 @@ from verifiers.codes import CheckCode
 from verifiers.domain import LONG_TERM_TYPES, CheckResult, Outcome
 from verifiers.evidence import CheckContext
 from verifiers.policy import FilingFreeZone, PolicyPack
-from verifiers.regions import city_of, is_within
+from verifiers.regions import RegionTable, city_of, holds, is_within
 
-__all__ = ["check_filing_free", "check_multi_city", "find_filing_free_zone", "is_filing_free"]
+__all__ = [
+    "check_filing_free",
+    "check_multi_city",
+    "find_filing_free_zone",
+    "is_filing_free",
+    "pooling_area_of",
+]
 
 
-def find_filing_free_zone(
-    insured_region: str, treatment_region: str, pack: PolicyPack
-) -> FilingFreeZone | None:
-    """Find the pack's filing-free zone covering this insured and treatment region.
+def pooling_area_of(code: str, pack: PolicyPack) -> str:
+    """Return the pooling area (统筹区) a region lies in, by the pack's pooling rules.
 
     Args:
-        insured_region: Where the person is insured (e.g. Wujiang ``320509``).
-        treatment_region: Where they are treated (e.g. Qingpu ``310118``).
+        code: A 6-digit region code.
         pack: The insured region's pack.
 
     Returns:
-        The zone, or ``None`` when a filing is needed.
+        The most specific of the pack's own pooling areas holding ``code``;
+        else the region's city (a municipality as a whole) or, at county
+        level, the region itself. A county-level city directly under its
+        province (仙桃市 ``429004``) is always its own pooling area.
     """
+    own = [area for area in pack.pooling.areas if holds(area, code)]
+    if own:
+        return max(own, key=lambda area: (not area.endswith("0000"), not area.endswith("00")))
+    if pack.pooling.level == "county" or code[2:4] == "90":
+        return code
+    return city_of(code)
+
+
+def find_filing_free_zone(
+    insured_region: str,
+    treatment_region: str,
+    pack: PolicyPack,
+    *,
+    regions: RegionTable | None = None,
+) -> FilingFreeZone | None:
+    """Find why treatment there needs no filing: the same pooling area, or a filing-free zone.
+
+    Args:
+        insured_region: Where the person is insured (e.g. Wujiang ``320509``).
+        treatment_region: Where they are treated (e.g. Qingpu ``310118``, Gusu ``320508``).
+        pack: The insured region's pack.
+        regions: The region table, to name the pooling area (参保地统筹区（苏州市）).
+
+    Returns:
+        The zone (the pooling area itself when both regions lie in it), or
+        ``None`` when a filing is needed.
+    """
+    area = pooling_area_of(insured_region, pack)
+    if area == pooling_area_of(treatment_region, pack):
+        name = f"参保地统筹区（{regions.name_of(area)}）" if regions else "参保地统筹区"
+        return FilingFreeZone(name=name, treatment_regions=(area,), insured_regions=(area,))
     for zone in pack.filing_free_zones:
         insured = zone.insured_regions or pack.regions
-        if not any(_contains(code, insured_region) for code in insured):
+        if not any(holds(code, insured_region) for code in insured):
             continue
-        if any(_contains(code, treatment_region) for code in zone.treatment_regions):
+        if any(holds(code, treatment_region) for code in zone.treatment_regions):
             return zone
     return None
 
 
 def is_filing_free(insured_region: str, treatment_region: str, pack: PolicyPack) -> bool:
-    """Tell whether treatment there needs no filing (e.g. Wujiang insured treated in Shanghai).
+    """Tell whether treatment there needs no filing (Wujiang insured treated in Shanghai or Gusu).
 
     Args:
         insured_region: Where the person is insured.
@@ -42,26 +79,18 @@ def is_filing_free(insured_region: str, treatment_region: str, pack: PolicyPack)
         pack: The insured region's pack.
 
     Returns:
-        ``True`` inside one of the pack's filing-free zones.
+        ``True`` inside the insured person's pooling area or one of the pack's
+        filing-free zones.
     """
     return find_filing_free_zone(insured_region, treatment_region, pack) is not None
-
-
-def _contains(zone_code: str, code: str) -> bool:
-    """A zone code holds a code: same code, or a city or province holding it."""
-    if zone_code == code:
-        return True
-    if zone_code.endswith("0000"):
-        return code[:2] == zone_code[:2]
-    if zone_code.endswith("00"):
-        return code[:4] == zone_code[:4]
-    return False
 
 
 def check_filing_free(ctx: CheckContext) -> list[CheckResult]:
     """Tell the applicant when no filing is needed (advisory by default)."""
     facts = ctx.facts
-    zone = find_filing_free_zone(facts.insured_region, facts.treatment_region, ctx.pack)
+    zone = find_filing_free_zone(
+        facts.insured_region, facts.treatment_region, ctx.pack, regions=ctx.regions
+    )
     if zone is None:
         return []
     return [ctx.result(CheckCode.FILING_FREE, Outcome.PASS, f"{zone.name}：可免备案直接结算")]

@@ -22,8 +22,9 @@ async def filing_requirement(
     insured: Annotated[str, Query(description="Insured region code", examples=["320509"])],
     treatment: Annotated[str, Query(description="Treatment region code", examples=["310118"])],
 ) -> FilingRequirementOut:
-    """Ask before filing: treatment inside a filing-free zone (Wujiang insured treated in
-    Shanghai, Qingpu or Jiashan) needs no filing at all."""
+    """Ask before filing: treatment inside the insured person's own pooling area (统筹区: a
+    Wujiang insured treated in Suzhou's Gusu district) or inside a filing-free zone (Wujiang
+    insured treated in Shanghai, Qingpu or Jiashan) needs no filing at all."""
     zone = await run_in_threadpool(services.filings.filing_free_zone, insured, treatment)
     return FilingRequirementOut(
         insured_region=insured,
