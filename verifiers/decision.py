@@ -76,7 +76,10 @@ def decide(
             if demote and is_demotable(check):
                 check = dataclasses.replace(check, blocking=False)
             checks.append(check)
-    unreadable = any(c.code == CheckCode.DOCUMENT_UNREADABLE.value for c in checks)
+    # A page that could not be read, or whose text layer says what its pixels do
+    # not, goes to a person even when a material group looks missing.
+    to_person = {CheckCode.DOCUMENT_UNREADABLE.value, CheckCode.TEXT_LAYER.value}
+    unreadable = any(c.code in to_person and c.outcome is not Outcome.PASS for c in checks)
     if plan.missing and not unreadable:
         decision = Decision.NEEDS_MATERIALS
     elif all(c.outcome is Outcome.PASS for c in checks if c.blocking):

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from ocr.domain import Box, DocumentReading, Quality
+from ocr.domain import Box, DocumentReading, PageSource, Quality, TextLayerFinding
 
 __all__ = [
     "FILING_TYPES",
@@ -91,6 +91,10 @@ class Evidence:
     quality: Quality
     image_sha256: str = ""
     phash: str = ""
+    source: PageSource = PageSource.RASTER
+    """Whether the page is a photo or scan, or a born-digital PDF page."""
+    text_layer: TextLayerFinding | None = None
+    """The page's PDF text layer held against its pixels; ``None`` without one."""
 
     @property
     def key(self) -> tuple[str, int, int]:

@@ -31,6 +31,7 @@ from verifiers.evidence import CheckContext, ref
 from verifiers.identity import check_applicant_id_number, check_identity
 from verifiers.materials import check_materials, plan_materials
 from verifiers.policy import PolicyBook, PolicyPack
+from verifiers.provenance import check_born_digital, check_text_layers
 from verifiers.referral import check_referral
 from verifiers.regions import RegionTable, load_region_table
 from verifiers.residence import check_household, check_residence
@@ -92,6 +93,7 @@ def verify_filing(
         *check_multi_city(ctx),
         *check_filing_free(ctx),
         *check_materials(ctx, plan),
+        *check_text_layers(ctx, evidence),
     ]
     if plan.commitment_used:
         filing_checks.extend(check_commitment_filing(ctx))
@@ -146,6 +148,8 @@ def evidence_from_page(
             quality=reading.quality,
             image_sha256=image_sha256,
             phash=phash,
+            source=reading.source,
+            text_layer=reading.text_layer,
         )
         for document in reading.documents
     ]
@@ -156,6 +160,7 @@ def _check_document(ctx: CheckContext, item: Evidence) -> list[CheckResult]:
     for family in _DOCUMENT_FAMILIES:
         results.extend(family(ctx, item))
     results.extend(check_commitment_letter(ctx, item))
+    results.extend(check_born_digital(ctx, item))
     return [_check_quality(ctx, item, results), *results]
 
 
