@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ocr.domain import DocumentKind
-from verifiers.codes import CheckCode
+from verifiers.codes import SAFETY_CHECKS, CheckCode
 from verifiers.domain import FILING_TYPES, LONG_TERM_TYPES
 from verifiers.errors import PolicyPackInvalidError, VerifierConfigError
 from verifiers.regions import RegionTable, load_region_table
@@ -38,7 +38,6 @@ __all__ = [
     "PolicyBook",
     "PolicyPack",
     "PoolingRules",
-    "ProvenanceRules",
     "QualityRules",
     "Thresholds",
     "ValidityRules",
@@ -192,18 +191,21 @@ class QualityRules(_Model):
         return value
 
 
-class ProvenanceRules(_Model):
-    """Where the pages of a material must come from."""
-
-    paper_kinds: tuple[DocumentKind, ...] = ()
-    """Kinds that exist on paper: one arriving only as a born-digital PDF page
-    (no camera or scanner image of it) is no evidence for an automatic approval."""
-
-
 class ChecksConfig(_Model):
     disabled: tuple[CheckCode, ...] = ()
     advisory: tuple[CheckCode, ...] = ()
     """Checks whose failure is reported but does not block an approval."""
+
+    @model_validator(mode="after")
+    def _safety_stays_on(self) -> ChecksConfig:
+        for setting, codes in (("disabled", self.disabled), ("advisory", self.advisory)):
+            protected = sorted(code.value for code in codes if code in SAFETY_CHECKS)
+            if protected:
+                raise ValueError(
+                    f"safety checks cannot be {setting}: {protected} "
+                    "(identity, duplicate-image and place checks always block)"
+                )
+        return self
 
 
 class PolicyPack(_Model):
@@ -224,7 +226,6 @@ class PolicyPack(_Model):
     review_sla_working_days: int = Field(default=2, gt=0)
     thresholds: Thresholds = Thresholds()
     quality: QualityRules = QualityRules()
-    provenance: ProvenanceRules = ProvenanceRules()
     checks: ChecksConfig = ChecksConfig()
 
     @field_validator("regions")
@@ -311,7 +312,9 @@ def load_packs(directory: Path | None = None, *, regions_file: Path | None = Non
     raw = _read_raw(directory or POLICIES_DIR)
     if NATIONAL not in raw:
         raise VerifierConfigError(f"no {NATIONAL!r} policy pack in {directory or POLICIES_DIR}")
-    packs = {pack_id: _validate(pack_id, _resolve(pack_id, raw, ())) for pack_id in sorted(raw)}
+    # National first: a problem it holds is reported under its name, not an heir's.
+    order = sorted(raw, key=lambda pack_id: (pack_id != NATIONAL, pack_id))
+    packs = {pack_id: _validate(pack_id, _resolve(pack_id, raw, ())) for pack_id in order}
     _check_regions_unique(packs.values())
     return PolicyBook(packs=packs, regions=load_region_table(regions_file))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ocr.domain import DocumentKind
+from verifiers.codes import SAFETY_CHECKS, CheckCode
 from verifiers.errors import PolicyPackInvalidError, VerifierConfigError
 from verifiers.policy import POLICIES_DIR, QUALITY_PROBLEMS, PolicyBook, load_packs
 
@@ -156,3 +157,61 @@ class TestBadPacks:
         (pack_dir / "national.yaml").unlink()
         with pytest.raises(VerifierConfigError, match="national"):
             load_packs(pack_dir)
+
+
+class TestSafetyChecks:
+    @pytest.mark.parametrize(
+        "code",
+        [
+            "identity.name",
+            "identity.id_number",
+            "identity.applicant_id_number",
+            "identity.birth_sex",
+            "identity.card_valid",
+            "duplicates.same_image",
+            "duplicates.near_copy",
+            "residence.permit_city",
+            "residence.hukou_city",
+            "residence.property_city",
+            "work.dispatch_city",
+            "work.contract_place",
+            "referral.destination",
+        ],
+    )
+    @pytest.mark.parametrize("setting", ["disabled", "advisory"])
+    def test_a_pack_cannot_switch_a_safety_check_off(
+        self, pack_dir: Path, code: str, setting: str
+    ) -> None:
+        _append(pack_dir / "hebei-xingtai.yaml", f"checks:\n  {setting}: [{code}]\n")
+        with pytest.raises(VerifierConfigError) as caught:
+            load_packs(pack_dir)
+        message = str(caught.value)
+        assert "hebei-xingtai" in message
+        assert code in message
+        assert f"cannot be {setting}" in message
+
+    def test_the_national_pack_is_held_to_it_too(self, pack_dir: Path) -> None:
+        path = pack_dir / "national.yaml"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "advisory: [filing.filing_free]", "advisory: [filing.filing_free, identity.name]"
+            ),
+            encoding="utf-8",
+        )
+        with pytest.raises(PolicyPackInvalidError, match=r"national.*identity\.name"):
+            load_packs(pack_dir)
+
+    def test_other_checks_may_still_be_switched_off(self, pack_dir: Path) -> None:
+        _append(
+            pack_dir / "hebei-xingtai.yaml",
+            "checks:\n  disabled: [work.dispatch_recent]\n  advisory: [referral.recent]\n",
+        )
+        xingtai = load_packs(pack_dir).packs["hebei-xingtai"]
+        assert not xingtai.is_enabled(CheckCode.DISPATCH_RECENT)
+        assert not xingtai.is_blocking(CheckCode.REFERRAL_RECENT)
+
+    def test_every_identity_and_duplicate_code_is_protected(self) -> None:
+        families = {c for c in CheckCode if c.value.split(".")[0] in {"identity", "duplicates"}}
+        assert families <= SAFETY_CHECKS
+        assert CheckCode.REFERRAL_DESTINATION in SAFETY_CHECKS
+        assert CheckCode.REFERRAL_SEAL not in SAFETY_CHECKS
