@@ -18,6 +18,8 @@ class CheckCode(StrEnum):
     PAGE_QUALITY = "page.quality"
     DOCUMENT_KIND = "document.kind_confident"
     DOCUMENT_UNREADABLE = "document.unreadable"
+    TEXT_LAYER = "document.text_layer"
+    BORN_DIGITAL = "document.born_digital"
     APPLICANT_ID_NUMBER = "identity.applicant_id_number"
     NAME = "identity.name"
     ID_NUMBER = "identity.id_number"

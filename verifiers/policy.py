@@ -38,6 +38,7 @@ __all__ = [
     "PolicyBook",
     "PolicyPack",
     "PoolingRules",
+    "ProvenanceRules",
     "QualityRules",
     "Thresholds",
     "ValidityRules",
@@ -191,6 +192,14 @@ class QualityRules(_Model):
         return value
 
 
+class ProvenanceRules(_Model):
+    """Where the pages of a material must come from."""
+
+    paper_kinds: tuple[DocumentKind, ...] = ()
+    """Kinds that exist on paper: one arriving only as a born-digital PDF page
+    (no camera or scanner image of it) is no evidence for an automatic approval."""
+
+
 class ChecksConfig(_Model):
     disabled: tuple[CheckCode, ...] = ()
     advisory: tuple[CheckCode, ...] = ()
@@ -226,6 +235,7 @@ class PolicyPack(_Model):
     review_sla_working_days: int = Field(default=2, gt=0)
     thresholds: Thresholds = Thresholds()
     quality: QualityRules = QualityRules()
+    provenance: ProvenanceRules = ProvenanceRules()
     checks: ChecksConfig = ChecksConfig()
 
     @field_validator("regions")
