@@ -166,7 +166,7 @@ def check_place(
     if elsewhere and _is_province_of(elsewhere[0], region):
         return ctx.result(code, Outcome.UNSURE, f"{what}只写明省份，请人工核对", refs)
     if elsewhere:
-        other = ctx.regions.name_of(elsewhere[0])
+        other = ctx.regions.city_and_name_of(elsewhere[0])
         return ctx.result(code, Outcome.FAIL, f"{what}为{other}，不在就医地{treatment}", refs)
     return ctx.result(code, Outcome.PASS, f"{what}在就医地{treatment}", refs)
 

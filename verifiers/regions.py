@@ -162,6 +162,13 @@ class RegionTable:
         found = self.names.get(code)
         return found[0] if found else code
 
+    def city_and_name_of(self, code: str) -> str:
+        """Return a code's name after its city's (邢台市襄都区; 上海市浦东新区; 扬州市)."""
+        city = city_of(code)
+        if city == code or city not in self.names:
+            return self.name_of(code)
+        return self.name_of(city) + self.name_of(code)
+
     def names_at(self, text: str, at: int) -> list[tuple[str, tuple[tuple[str, NameForm], ...]]]:
         """Every name of the table that ``text`` holds from position ``at``, longest first.
 

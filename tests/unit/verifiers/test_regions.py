@@ -224,3 +224,17 @@ class TestHospitals:
         table = load_region_table(hospitals=own)
         assert table.find("某某专科医院") == "321000"
         assert table.find("复旦大学附属肿瘤医院") is None
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        ("code", "name"),
+        [
+            ("130502", "邢台市襄都区"),
+            ("310115", "上海市浦东新区"),
+            ("321000", "扬州市"),
+            ("320000", "江苏省"),
+        ],
+    )
+    def test_city_and_name_of(self, code: str, name: str) -> None:
+        assert TABLE.city_and_name_of(code) == name
