@@ -124,9 +124,12 @@ def _build() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
     current = {r.ident: r.code for r in rows if r.year == _CURRENT_YEAR}
     successor = _successors(rows)
     former: dict[str, set[str]] = defaultdict(set)
-    current_names = set(full.values())
+    upper = {name for code, name in full.items() if code.endswith("00")}
+    in_city: dict[str, set[str]] = defaultdict(set)
+    for code, name in full.items():
+        in_city[_city_of(code)].add(name)
     for r in rows:
-        if r.year == _CURRENT_YEAR or r.rank == 1 or r.name in _PLACEHOLDERS | current_names:
+        if r.year == _CURRENT_YEAR or r.rank == 1 or r.name in _PLACEHOLDERS | upper:
             continue
         target = _current_code(r.ident, current, successor)
         city = current.get(r.city_ident)
@@ -137,7 +140,9 @@ def _build() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
             target = _city_of(city)
         elif r.rank == 3 and target and city and _city_of(target) != _city_of(city):
             continue  # moved to another city under a new name: not told apart safely
-        if target is not None and target in full:
+        # A former county name another city's county bears today (邢台市桥东区, now
+        # 襄都区) is kept: the chain's city tells them apart. Not within one city.
+        if target in full and r.name not in in_city[_city_of(target)]:
             former[target].add(r.name)
     return full, shorts, former
 
