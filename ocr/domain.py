@@ -89,20 +89,44 @@ class Line:
         return cls(text=data["text"], box=box, confidence=float(data["confidence"]))
 
 
+Alternatives = tuple[tuple[tuple[str, float], ...], ...]
+"""Per character of a text, the recogniser's likeliest readings ``(character, probability)``."""
+
+
+def _alternatives(value: Any) -> Alternatives:
+    return tuple(tuple((str(c), float(p)) for c, p in choices) for choices in value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Field:
-    """A field value read from a document, normalised (dates as ISO)."""
+    """A field value read from a document, normalised (dates as ISO).
+
+    Attributes:
+        value: The value.
+        confidence: The recogniser's score of the line it was read from.
+        box: Where it was read.
+        alternatives: One tuple per character of ``value``: the recogniser's
+            likeliest characters at that place with their probabilities. Only
+            for a value that is a contiguous slice of one line's text; empty
+            otherwise.
+    """
 
     value: str
     confidence: float
     box: Box | None = None
+    alternatives: Alternatives = ()
 
     def export(self) -> dict[str, Any]:
-        return {
+        exported: dict[str, Any] = {
             "value": self.value,
             "confidence": self.confidence,
             "box": list(self.box) if self.box else None,
         }
+        if self.alternatives:
+            exported["alternatives"] = [
+                [[char, prob] for char, prob in choices] for choices in self.alternatives
+            ]
+        return exported
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Field:
@@ -110,6 +134,7 @@ class Field:
             value=str(data["value"]),
             confidence=float(data["confidence"]),
             box=_box(data["box"]) if data.get("box") is not None else None,
+            alternatives=_alternatives(data.get("alternatives") or ()),
         )
 
 

@@ -9,9 +9,11 @@ only where the parts read as different documents.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
+
+from ocr.domain import Alternatives
 
 __all__ = [
     "PageLine",
@@ -19,6 +21,7 @@ __all__ = [
     "Region",
     "bounds_of",
     "compact",
+    "fold_alternatives",
     "mirror_box",
     "split_columns",
     "split_regions",
@@ -37,12 +40,17 @@ def compact(text: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PageLine:
-    """A recognised line with an axis-aligned pixel box on the normalised page."""
+    """A recognised line with an axis-aligned pixel box on the normalised page.
+
+    ``alternatives`` holds the recogniser's likeliest characters for each
+    character of ``text`` (empty when not known).
+    """
 
     text: str
     box: PixelBox
     confidence: float
     flipped: bool = False
+    alternatives: Alternatives = ()
 
     @property
     def height(self) -> float:
@@ -51,6 +59,35 @@ class PageLine:
     @property
     def centre_y(self) -> float:
         return (self.box[1] + self.box[3]) / 2
+
+
+def fold_alternatives(
+    text: str, alternatives: Alternatives, *, fold: Callable[[str], str]
+) -> Alternatives:
+    """Fold each alternative character as ``text`` was folded (traditional to simplified).
+
+    Args:
+        text: The line's text after folding.
+        alternatives: The recogniser's alternatives for the text before folding.
+        fold: The folding applied to the text.
+
+    Returns:
+        The folded alternatives, a character folded into one already listed
+        keeping the higher probability; empty when folding changed the
+        number of characters (they no longer line up with ``text``).
+    """
+    if len(alternatives) != len(text):
+        return ()
+    folded: list[tuple[tuple[str, float], ...]] = []
+    for choices in alternatives:
+        best: dict[str, float] = {}
+        for char, prob in choices:
+            key = fold(char)
+            if len(key) != 1:
+                return ()
+            best[key] = max(prob, best.get(key, 0.0))
+        folded.append(tuple(sorted(best.items(), key=lambda item: -item[1])))
+    return tuple(folded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

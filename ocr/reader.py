@@ -50,6 +50,7 @@ from ocr.layout import (
     PixelBox,
     Region,
     bounds_of,
+    fold_alternatives,
     mirror_box,
     split_columns,
     split_regions,
@@ -62,7 +63,7 @@ from ocr.seals import SealCandidate, find_seals
 
 __all__ = ["READER_VERSION", "Reader"]
 
-READER_VERSION: Final = "reader-4"
+READER_VERSION: Final = "reader-5"
 _SEED_CONFIDENCE: Final = 0.35
 _COLUMN_SEED_CONFIDENCE: Final = 0.9
 _COLUMN_GAP_LINES: Final = 0.8
@@ -231,11 +232,15 @@ class Reader:
     def _page_line(self, line: TextLine, quad: tuple[tuple[float, float], ...]) -> PageLine:
         xs = [p[0] for p in quad]
         ys = [p[1] for p in quad]
+        text = str(self._t2s.convert(line.text))
         return PageLine(
-            text=str(self._t2s.convert(line.text)),
+            text=text,
             box=(min(xs), min(ys), max(xs), max(ys)),
             confidence=line.confidence,
             flipped=line.flipped,
+            alternatives=fold_alternatives(
+                text, line.alternatives, fold=lambda c: str(self._t2s.convert(c))
+            ),
         )
 
     def _read_seal_strip(self, strip: Image) -> str:

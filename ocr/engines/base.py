@@ -14,6 +14,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ocr.domain import Alternatives
+
 __all__ = ["OcrEngine", "TextLine"]
 
 
@@ -27,12 +29,16 @@ class TextLine:
         confidence: The recogniser's score in ``[0, 1]``.
         flipped: The angle classifier found the line upside down (it was read
             turned back upright).
+        alternatives: One tuple per character of ``text``: the recogniser's
+            likeliest characters where it emitted that one, with their
+            probabilities (empty when the engine does not give them).
     """
 
     text: str
     quad: tuple[tuple[float, float], ...]
     confidence: float
     flipped: bool = False
+    alternatives: Alternatives = ()
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

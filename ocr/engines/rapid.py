@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -20,14 +22,27 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
+from ocr.domain import Alternatives
 from ocr.engines.base import TextLine
 from ocr.errors import OcrModelMissingError
 
-__all__ = ["CLS_MODEL", "DET_MODEL", "REC_MODEL", "BareRapidOcr", "RapidOcrEngine"]
+__all__ = [
+    "ALTERNATIVES_KEPT",
+    "ALTERNATIVE_MIN_PROBABILITY",
+    "CLS_MODEL",
+    "DET_MODEL",
+    "REC_MODEL",
+    "BareRapidOcr",
+    "RapidOcrEngine",
+    "ctc_alternatives",
+]
 
 DET_MODEL: Final = "PP-OCRv6_det_small.onnx"
 REC_MODEL: Final = "PP-OCRv6_rec_small.onnx"
 CLS_MODEL: Final = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+# Per emitted character: at most this many alternatives, each at least this likely.
+ALTERNATIVES_KEPT: Final = 3
+ALTERNATIVE_MIN_PROBABILITY: Final = 0.05
 
 _log = structlog.get_logger(__name__)
 
@@ -187,7 +202,6 @@ class RapidOcrEngine:
         Returns:
             The lines scoring at least ``text_score``.
         """
-        from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         if not quads:
@@ -201,12 +215,52 @@ class RapidOcrEngine:
             flipped = [
                 "180" in label and score > self._cls.cls_thresh for label, score in cls.cls_res
             ]
-        rec = self._rec(TextRecInput(img=crops))
         lines = []
-        for quad, text, score, flip in zip(quads, rec.txts, rec.scores, flipped, strict=True):
-            if text.strip() and float(score) >= self._text_score:
-                lines.append(TextLine(text=text, quad=quad, confidence=float(score), flipped=flip))
+        for quad, read, flip in zip(quads, self._recognise_crops(crops), flipped, strict=True):
+            if read.text.strip() and read.score >= self._text_score:
+                lines.append(
+                    TextLine(
+                        text=read.text,
+                        quad=quad,
+                        confidence=read.score,
+                        flipped=flip,
+                        alternatives=read.alternatives,
+                    )
+                )
         return lines
+
+    def _recognise_crops(self, crops: list[npt.NDArray[np.uint8]]) -> list[_Read]:
+        """Recognise line crops as RapidOCR's ``TextRecognizer`` does, keeping the CTC output.
+
+        The crops are taken in order of aspect ratio and batched, each batch
+        padded to its widest crop, exactly as ``TextRecognizer.__call__`` does;
+        its own decoder gives the text and score, so both are what it would
+        return. The per-step probabilities it discards give each emitted
+        character its alternatives.
+        """
+        rec = self._rec
+        order = [int(i) for i in np.argsort(np.array([c.shape[1] / c.shape[0] for c in crops]))]
+        found: dict[int, _Read] = {}
+        for start in range(0, len(order), rec.rec_batch_num):
+            members = order[start : start + rec.rec_batch_num]
+            preds = self._rec_preds([crops[i] for i in members])
+            decoded, _ = rec.postprocess_op(preds)
+            for row, (index, (text, score)) in enumerate(zip(members, decoded, strict=True)):
+                choices = ctc_alternatives(preds[row], rec.postprocess_op.character)
+                found[index] = _Read(
+                    text=str(text),
+                    score=float(score),
+                    alternatives=choices if len(choices) == len(text) else (),
+                )
+        return [found[i] for i in range(len(crops))]
+
+    def _rec_preds(self, batch: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
+        """The recogniser's ``(N, T, C)`` character probabilities for one batch."""
+        rec = self._rec
+        _channels, height, width = rec.rec_image_shape[:3]
+        widest = max([width / height] + [c.shape[1] * 1.0 / c.shape[0] for c in batch])
+        norm = np.concatenate([rec.resize_norm_img(c, widest)[np.newaxis, :] for c in batch])
+        return cast(npt.NDArray[np.float32], rec.session(norm.astype(np.float32)))
 
 
 class BareRapidOcr:
@@ -237,6 +291,58 @@ class BareRapidOcr:
             TextLine(text=str(t), quad=_quad(b), confidence=float(s))
             for b, t, s in zip(result.boxes, result.txts, result.scores, strict=True)
         ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    text: str
+    score: float
+    alternatives: Alternatives
+
+
+def ctc_alternatives(
+    probs: npt.NDArray[np.float32],
+    characters: Sequence[str],
+    *,
+    top: int = ALTERNATIVES_KEPT,
+    min_probability: float = ALTERNATIVE_MIN_PROBABILITY,
+) -> Alternatives:
+    """Each character a greedy CTC decoding emits, with the likeliest readings at its step.
+
+    The decoding is RapidOCR's: the best class at each time step, repeats
+    merged, blanks (class 0) dropped. Where a character is emitted, the
+    ``top`` likeliest non-blank classes at that step with at least
+    ``min_probability`` are its alternatives (the emitted one first).
+
+    Args:
+        probs: ``(T, C)`` softmax output for one line.
+        characters: Class index to character (``"blank"`` at 0).
+        top: Most alternatives kept per character.
+        min_probability: Least probability an alternative needs.
+
+    Returns:
+        One tuple of ``(character, probability)`` per emitted character.
+    """
+    best = probs.argmax(axis=1)
+    emitted = np.ones(len(best), dtype=bool)
+    emitted[1:] = best[1:] != best[:-1]
+    emitted &= best != 0
+    rows = np.array(probs[emitted], dtype=np.float32)
+    if not len(rows):
+        return ()
+    rows[:, 0] = 0.0
+    # A partial sort: only the few likeliest of the thousands of classes are ordered.
+    part = np.argpartition(rows, -top, axis=1)[:, -top:]
+    order = np.argsort(-np.take_along_axis(rows, part, axis=1), axis=1, kind="stable")
+    likeliest = np.take_along_axis(part, order, axis=1)
+    return tuple(
+        tuple(
+            (characters[int(c)], round(float(row[c]), 4))
+            for c in picks
+            if row[c] >= min_probability
+        )
+        for row, picks in zip(rows, likeliest, strict=True)
+    )
 
 
 def _three_channels(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

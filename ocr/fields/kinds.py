@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ocr.domain import DocumentKind, Field, FieldName
+from ocr.domain import Alternatives, DocumentKind, Field, FieldName
 from ocr.fields.labels import find_value, following_lines, reading_order, value_cell
 from ocr.fields.values import (
     HOUSEHOLD_RELATIONS,
@@ -82,7 +82,12 @@ class _Page:
     def field(self, value: str, line: PageLine, *, factor: float = 1.0) -> Field:
         x0, y0, x1, y1 = line.box
         box = (x0 / self.width, y0 / self.height, x1 / self.width, y1 / self.height)
-        return Field(value=value, confidence=round(line.confidence * factor, 4), box=box)
+        return Field(
+            value=value,
+            confidence=round(line.confidence * factor, 4),
+            box=box,
+            alternatives=_alternatives_of(value, line),
+        )
 
     def text_field(self, labels: Sequence[str], clean: Callable[[str], str] = str) -> Field | None:
         hit = find_value(self.lines, labels)
@@ -95,6 +100,18 @@ class _Page:
         hit = find_value(self.lines, labels)
         value = normalise_date(hit.text) if hit else None
         return self.field(value, hit.line) if hit and value else None
+
+
+def _alternatives_of(value: str, line: PageLine) -> Alternatives:
+    """The line's alternatives for ``value`` when it is read once, as is, in the line's text.
+
+    A value normalised, joined from several lines or found twice in its line
+    has no place of its own in the line: it gets none.
+    """
+    if not value or not line.alternatives or line.text.count(value) != 1:
+        return ()
+    start = line.text.index(value)
+    return line.alternatives[start : start + len(value)]
 
 
 def extract_fields(
