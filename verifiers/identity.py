@@ -4,10 +4,16 @@ Name matching is tolerant of OCR noise and strict about a different person:
 an exact match passes; a dropped character, or one wrong character of the
 given name in a name of three or more characters, looks like a reading error
 and is ``unsure`` (a person decides); a different surname, or more than one
-difference, is another person and ``fail``. Nothing short of an exact match
-passes. A name that differs on a document printing the applicant's own ID
-number, read with confidence, is a misreading too (``unsure``): another person
-is a different name *and* a different number.
+difference, is another person and ``fail``. A name that differs on a document
+printing the applicant's own ID number, read with confidence, is a misreading
+too (``unsure``): another person is a different name *and* a different number.
+
+Handwriting is misread one character at a time. Where the recogniser's
+alternatives for each differing character include the filed one, the name
+reads as the filed name: that passes only beside the applicant's own
+confidently read ID number on the same document (the number establishes the
+person, the pixels allow the name), and is ``unsure`` otherwise. Short of that,
+nothing but an exact match passes.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import unicodedata
 from datetime import date
 from typing import Final
 
-from ocr.domain import DocumentKind
+from ocr.domain import DocumentKind, Field
 from ocr.idnumber import normalise_id_text, parse_id_number
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
@@ -110,6 +116,13 @@ def _check_name(ctx: CheckContext, evidence: Evidence) -> CheckResult:
     refs = [ref(evidence, "name")]
     if found is None:
         return ctx.result(CheckCode.NAME, Outcome.UNSURE, "未能读出材料上的姓名", refs)
+    if _reads_as(ctx.facts.applicant_name, found):
+        if _number_matches(ctx, evidence):
+            # The number establishes the person; the pixels allow the filed name.
+            message = "材料上的姓名与申请人一致（手写字迹经逐字比对）"
+            return ctx.result(CheckCode.NAME, Outcome.PASS, message, refs)
+        message = "材料上的姓名可能被误读（逐字比对与申请人姓名相符），请人工核对"
+        return ctx.result(CheckCode.NAME, Outcome.UNSURE, message, refs)
     outcome = compare_names(ctx.facts.applicant_name, found.value)
     if outcome is Outcome.FAIL and _number_matches(ctx, evidence):
         # The applicant's own number, read with confidence, on this very document: the
@@ -122,6 +135,23 @@ def _check_name(ctx: CheckContext, evidence: Evidence) -> CheckResult:
         Outcome.FAIL: "材料上的姓名与申请人不一致",
     }
     return ctx.result(CheckCode.NAME, outcome, messages[outcome], refs)
+
+
+def _reads_as(expected: str, found: Field) -> bool:
+    """Tell whether a name read otherwise is, character by character, the filed one.
+
+    The recogniser's alternatives for each character it read must include
+    the filed character wherever the two differ: the pixels allow the filed
+    name, the reading merely preferred another character. Only a name of the
+    same length, with an alternative for every character, qualifies.
+    """
+    want, got = _normalise_name(expected), found.value
+    if got == want or len(got) != len(want) or len(found.alternatives) != len(got):
+        return False
+    return all(
+        w == g or w in {char for char, _ in choices}
+        for w, g, choices in zip(want, got, found.alternatives, strict=True)
+    )
 
 
 def _check_id_number(ctx: CheckContext, evidence: Evidence) -> CheckResult:
