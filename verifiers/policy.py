@@ -166,6 +166,7 @@ QUALITY_PROBLEMS: Final[frozenset[str]] = frozenset(
         "low_resolution",
         "document_too_small",
         "not_a_document",
+        "blank",
     }
 )
 """The page-quality problem codes a reading may carry (``ocr.quality.PROBLEM_MESSAGES``)."""
