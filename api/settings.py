@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     """``json`` for log collectors: one JSON object per event on stderr."""
     ocr_threads: int = Field(default=2, gt=0)
     """ONNX Runtime threads of the OCR engine (one engine per process)."""
+    ocr_seal_text: bool = True
+    """Read the text inside seals (who stamped a document); ``false`` leaves every
+    seal unread, which sends every stamped material to a reviewer."""
     policy_dir: Path | None = None
     """Folder of policy packs to use instead of the bundled ones."""
     expiry_interval_s: float = Field(default=3600.0, gt=0)

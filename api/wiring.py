@@ -78,7 +78,8 @@ def build_reader(settings: Settings) -> PageReader:
     Raises:
         OcrModelMissingError: The engine's model files are not installed.
     """
-    return Reader(RapidOcrEngine(threads=settings.ocr_threads))
+    engine = RapidOcrEngine(threads=settings.ocr_threads)
+    return Reader(engine, read_seal_text=settings.ocr_seal_text)
 
 
 def build_services(

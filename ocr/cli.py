@@ -48,7 +48,8 @@ def document_records(file: str, readings: Sequence[PageReading]) -> list[dict[st
 
 
 def _read(args: argparse.Namespace) -> int:
-    reader = Reader(RapidOcrEngine(threads=args.threads), read_seal_text=args.seal_text)
+    engine = RapidOcrEngine(threads=args.threads)
+    reader = Reader(engine, read_seal_text=not args.no_seal_text)
     for name in args.files:
         readings = reader.read_file(Path(name).read_bytes())
         for record in document_records(name, readings):
@@ -57,7 +58,8 @@ def _read(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    reader = Reader(RapidOcrEngine(threads=args.threads))
+    engine = RapidOcrEngine(threads=args.threads)
+    reader = Reader(engine, read_seal_text=not args.no_seal_text)
     report = evaluate_corpus(
         Path(args.directory),
         read_page=reader.read_page,
@@ -83,13 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("files", nargs="+")
     read.add_argument("--json", action="store_true", help="JSON lines (the only format)")
     read.add_argument("--threads", type=int, default=2)
-    read.add_argument("--seal-text", action="store_true", help="also read text inside seals")
+    read.add_argument(
+        "--no-seal-text", action="store_true", help="leave the text inside seals unread"
+    )
     read.set_defaults(run=_read)
     evaluate = commands.add_parser("eval", help="accuracy against a generated corpus")
     evaluate.add_argument("directory")
     evaluate.add_argument("--json", action="store_true", help="compact JSON")
     evaluate.add_argument("--limit", type=int, default=None)
     evaluate.add_argument("--threads", type=int, default=2)
+    evaluate.add_argument(
+        "--no-seal-text", action="store_true", help="leave the text inside seals unread"
+    )
     evaluate.set_defaults(run=_eval)
     bench = commands.add_parser("bench", help="benchmarks")
     targets = bench.add_subparsers(dest="target", required=True)

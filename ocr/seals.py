@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SealCandidate", "find_seals", "red_mask", "unwrap_seal"]
+__all__ = ["MIN_SEAL_CONFIDENCE", "SealCandidate", "find_seals", "red_mask", "unwrap_seal"]
 
 _WORK_SIDE: Final = 1000
 _MIN_DIAMETER: Final = 0.04  # of the long side
@@ -27,7 +27,14 @@ _MAX_DIAMETER: Final = 0.45
 _MIN_ROUNDNESS: Final = 0.72
 _MAX_FILL: Final = 0.55
 _MIN_FILL: Final = 0.03
-_UNWRAP_RADIUS: Final = 160
+_UNWRAP_RADIUS: Final = 150
+# The arc text's band, as shares of the radius.
+_BAND: Final = (0.58, 0.95)
+_MIN_INK_RANGE: Final = 30.0
+# A strip column with less ink than this share of the darkest column is blank.
+_BLANK_SHARE: Final = 0.1
+_RING_ROWS: Final = 0.2
+_STRIP_MARGIN: Final = 8
 _MIN_REDNESS: Final = 45
 _PAPER_SHARE: Final = 0.025
 _MIN_PAPER: Final = 40.0
@@ -41,6 +48,9 @@ _SOLID: Final = 128
 _MAX_SOLID: Final = 0.05
 _CLUSTER_SHARE: Final = 0.035
 _SAME_SEAL: Final = 0.5
+MIN_SEAL_CONFIDENCE: Final = 0.3 + 0.4 * _MIN_RING
+"""The lowest confidence a seal is reported with: a ring only half drawn,
+barely round enough (weaker candidates are dropped)."""
 
 Image = npt.NDArray[np.uint8]
 
@@ -229,6 +239,8 @@ def _judge(
     confidence = min(
         1.0, 0.3 + 0.4 * ring + 0.3 * (roundness - _MIN_ROUNDNESS) / (1 - _MIN_ROUNDNESS)
     )
+    if confidence < MIN_SEAL_CONFIDENCE:
+        return None
     return (float(x), float(y), float(x + w), float(y + h)), round(confidence, 3)
 
 
@@ -252,6 +264,11 @@ def _ring_coverage(mask: Image) -> tuple[float, float]:
 def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
     """Unroll a round seal's arc text into a horizontal strip (red ink dark on white).
 
+    The ink is kept as shades of grey rather than thresholded: small seal
+    characters lose their strokes to a threshold. The strip starts and ends in
+    the widest gap between the ink, where the arc text's two ends meet below
+    the centre whichever way the seal was turned, and that gap is cut away.
+
     Args:
         image: BGR page image.
         box: The seal's box in pixel coordinates of ``image``.
@@ -260,17 +277,47 @@ def unwrap_seal(image: Image, box: tuple[float, float, float, float]) -> Image:
         A grey strip reading left to right, for the recogniser.
     """
     x0, y0, x1, y1 = (round(v) for v in box)
-    crop = image[max(y0, 0) : y1, max(x0, 0) : x1]
-    ink = 255 - red_mask(np.ascontiguousarray(crop))
-    radius = max(_UNWRAP_RADIUS, max(ink.shape) / 2)
-    circle = cv2.resize(ink, (round(radius * 2), round(radius * 2)), interpolation=cv2.INTER_CUBIC)
-    rows, cols = round(radius * 2 * math.pi), round(radius)
-    # warpPolar maps angle to rows and radius to columns; the arc text sits in
-    # the outer band, read clockwise from the left end of the arc.
-    polar = cv2.warpPolar(circle, (cols, rows), (radius, radius), radius, cv2.WARP_POLAR_LINEAR)
-    band = polar[:, round(cols * 0.6) : round(cols * 0.93)]
+    crop = np.ascontiguousarray(image[max(y0, 0) : y1, max(x0, 0) : x1])
+    radius = _UNWRAP_RADIUS
+    circle = cv2.resize(_ink_shades(crop), (radius * 2, radius * 2), interpolation=cv2.INTER_CUBIC)
+    rows = round(radius * 2 * math.pi)
+    # warpPolar maps angle (clockwise from 3 o'clock) to rows and radius to
+    # columns; the arc text sits in the outer band.
+    polar = cv2.warpPolar(circle, (radius, rows), (radius, radius), radius, cv2.WARP_POLAR_LINEAR)
+    band = polar[:, round(radius * _BAND[0]) : round(radius * _BAND[1])]
     strip = cv2.rotate(band, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    # Angles run clockwise from 3 o'clock; the arc text starts at about 7:30 (135°).
-    start = round(strip.shape[1] * 0.375)
-    ordered = np.concatenate([strip[:, start:], strip[:, :start]], axis=1)
-    return np.asarray(ordered, dtype=np.uint8)
+    return _open_at_gap(np.asarray(strip, dtype=np.uint8))
+
+
+def _ink_shades(crop: Image) -> Image:
+    """Red ink as dark grey on white, in shades: how much redder than its paper a pixel is."""
+    flat = crop.astype(np.float32)
+    redness = np.clip(flat[:, :, 2] - (flat[:, :, 1] + flat[:, :, 0]) / 2, 0, None)
+    paper = float(np.percentile(redness, 5))
+    ink = float(max(np.percentile(redness, 99), paper + _MIN_INK_RANGE))
+    share = np.clip((redness - paper) / (ink - paper), 0.0, 1.0)
+    return np.asarray(255 - share * 255, dtype=np.uint8)
+
+
+def _open_at_gap(strip: Image) -> Image:
+    """Turn the circular strip so that it starts after, and ends before, its widest blank run."""
+    # The top rows may hold the inside of the border ring, ink at every angle.
+    height = strip.shape[0]
+    inside = strip[round(height * _RING_ROWS) :]
+    darkness = (255 - inside.astype(np.float32)).sum(axis=0)
+    blank = darkness < max(float(np.percentile(darkness, 95)) * _BLANK_SHARE, 1.0)
+    width = len(blank)
+    if blank.all() or not blank.any():
+        return strip
+    # The longest circular run of blank columns: look at the strip twice over.
+    best, best_end, run = 0, 0, 0
+    for index, empty in enumerate(np.concatenate([blank, blank])):
+        run = run + 1 if empty else 0
+        if run > best:
+            best, best_end = min(run, width), index
+    start = (best_end + 1) % width
+    turned = np.concatenate([strip[:, start:], strip[:, :start]], axis=1)
+    # The ink now fills the first ``width - best`` columns; keep a little blank on each side.
+    margin = min(_STRIP_MARGIN, best // 2)
+    kept = (turned[:, width - margin :], turned[:, : width - best + margin])
+    return np.ascontiguousarray(np.concatenate(kept, axis=1))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from ocr.domain import DocumentKind, LayerMismatch, PageSource, PdfPageLayer, PdfTextLine
@@ -231,3 +232,56 @@ class TestSecondLook:
 
         assert reading.documents[0].field_value("name") == "郭杰"
         assert engine.crops == []
+
+
+class _SealTextEngine(FakeOcrEngine):
+    """Reads the page's lines, and ``seal`` in any strip read with orientation known."""
+
+    def __init__(self, lines: list[TextLine], seal: str) -> None:
+        super().__init__(lines)
+        self.seal = seal
+        self.strips: list[np.ndarray] = []
+
+    def read_quads(
+        self,
+        image: np.ndarray,
+        quads: list[tuple[tuple[float, float], ...]],
+        *,
+        orientation_known: bool,
+    ) -> list[TextLine]:
+        if not orientation_known:
+            return super().read_quads(image, quads, orientation_known=orientation_known)
+        self.strips.append(image)
+        return [TextLine(text=self.seal, quad=quads[0], confidence=0.9)]
+
+
+def _sealed_page() -> np.ndarray:
+    page = _blank_page()
+    red = (40, 30, 210)  # BGR
+    cv2.circle(page, (600, 900), 120, red, 8)
+    for angle in range(160, 380, 15):
+        x = int(600 + 90 * np.cos(np.radians(angle)))
+        y = int(900 + 90 * np.sin(np.radians(angle)))
+        cv2.circle(page, (x, y), 9, red, -1)
+    return page
+
+
+class TestSealText:
+    def test_seal_text_is_read_by_default(self) -> None:
+        engine = _SealTextEngine([text_line("单位派出证明", 100, 100)], "扬州华安科技有限公司")
+
+        reading = Reader(engine).read_page(_sealed_page())
+
+        (seal,) = [seal for document in reading.documents for seal in document.seals]
+        assert seal.text == "扬州华安科技有限公司"
+        (strip,) = engine.strips
+        assert strip.shape[1] > strip.shape[0] * 5
+
+    def test_seal_text_can_be_left_unread(self) -> None:
+        engine = _SealTextEngine([text_line("单位派出证明", 100, 100)], "扬州华安科技有限公司")
+
+        reading = Reader(engine, read_seal_text=False).read_page(_sealed_page())
+
+        (seal,) = [seal for document in reading.documents for seal in document.seals]
+        assert seal.text == ""
+        assert engine.strips == []

@@ -115,3 +115,27 @@ class TestOutermost:
         both = ((90.0, 90.0, 410.0, 210.0), 0.8)
 
         assert sorted(_outermost([left, right, both])) == [left, right]
+
+
+class TestUnwrap:
+    def test_the_strip_opens_at_the_gap_below_the_arc_text_however_the_seal_is_turned(
+        self,
+    ) -> None:
+        page = np.full((1200, 900, 3), 245, dtype=np.uint8)
+        red = (40, 30, 210)  # BGR
+        cv2.circle(page, (450, 600), 150, red, 8)
+        # Arc "characters" over 240°, their gap turned away from the bottom.
+        for angle in range(100, 340, 12):
+            x = int(450 + 115 * np.cos(np.radians(angle)))
+            y = int(600 + 115 * np.sin(np.radians(angle)))
+            cv2.circle(page, (x, y), 10, red, -1)
+
+        strip = unwrap_seal(page, (300, 450, 600, 750))
+
+        inked = (255 - strip[strip.shape[0] // 5 :].astype(int)).sum(axis=0) > 255
+        assert not inked[:3].any()
+        assert not inked[-3:].any()
+        columns = np.flatnonzero(inked)
+        # One run of text: no blank stretch inside longer than a character's gap.
+        assert np.diff(columns).max() < strip.shape[1] * 0.1
+        assert columns[-1] - columns[0] > strip.shape[1] * 0.8
