@@ -29,6 +29,7 @@ class CheckCode(StrEnum):
     PERMIT_CITY = "residence.permit_city"
     HUKOU_HOUSEHOLD = "residence.hukou_household"
     HUKOU_CITY = "residence.hukou_city"
+    HUKOU_SEAL = "residence.hukou_seal"
     PROPERTY_CITY = "residence.property_city"
     DISPATCH_CITY = "work.dispatch_city"
     DISPATCH_RECENT = "work.dispatch_recent"

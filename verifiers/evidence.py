@@ -1,4 +1,6 @@
-"""Reading evidence for the checks: fields, dates, places, seals and result building.
+"""Reading evidence for the checks: fields, dates, places and result building.
+
+Seals have their own module, :mod:`verifiers.seals`.
 
 Every check family works through a :class:`CheckContext` (the filing facts,
 the chosen pack and the region table) and these few functions, so the
@@ -29,27 +31,6 @@ __all__ = [
     "ref",
 ]
 
-_READABLE_SEAL_TEXT: Final = 4
-# A partial seal reading: this many distinct characters of the issuer's name,
-# making up this share of the characters read.
-_PARTIAL_SHARED: Final = 3
-_PARTIAL_SHARE: Final = 0.6
-# Words of seals that belong to other kinds of issuer than a hospital.
-_OTHER_ISSUERS: Final[tuple[str, ...]] = (
-    "公司",
-    "有限",
-    "集团",
-    "局",
-    "厂",
-    "所",
-    "委员会",
-    "街道",
-    "学校",
-    "银行",
-    "政府",
-    "户口",
-    "合同",
-)
 OPEN_ENDED: Final[frozenset[str]] = frozenset({"长期", "长期有效", "无固定期限", "永久"})
 
 
@@ -223,81 +204,3 @@ def check_recent(
         message = f"{what}出具于{issued.isoformat()}，已超过{max_months}个月"
         return ctx.result(code, Outcome.FAIL, message, refs)
     return ctx.result(code, Outcome.PASS, f"{what}出具于{issued.isoformat()}，在有效期内", refs)
-
-
-def check_seal(
-    ctx: CheckContext,
-    evidence: Evidence,
-    code: CheckCode,
-    *,
-    what: str,
-    expected_words: tuple[str, ...] = (),
-    issuer_field: str | None = None,
-) -> CheckResult:
-    """Check that a document carries a seal (and, when readable, the right kind of seal).
-
-    Args:
-        ctx: The check context (seal confidence threshold).
-        evidence: The document.
-        code: The check code to report under.
-        what: Who should have stamped it, for the message (e.g. 单位公章).
-        expected_words: Words a readable seal text should contain (医院 ...);
-            a seal whose text is read but holds none of them is ``unsure``,
-            unless it is a partial reading of the issuer (below).
-        issuer_field: The field naming who should have stamped it (the
-            referring hospital). Curved seal text is often read in pieces and
-            out of order (院邢台市第三医); a reading that names no other kind of
-            issuer and whose characters are mostly the issuer's name counts as
-            the issuer's seal.
-
-    Returns:
-        ``pass``, ``fail`` (no seal) or ``unsure`` (a faint or unexpected seal).
-    """
-    seals = evidence.reading.seals
-    threshold = ctx.pack.thresholds.seal_confidence_min
-    refs = [
-        EvidenceRef(
-            document_id=evidence.document_id,
-            page=evidence.page,
-            kind=evidence.reading.kind.value,
-            field="seal",
-            value=seal.text or None,
-            box=seal.box,
-        )
-        for seal in seals
-    ] or [ref(evidence)]
-    if not seals:
-        return ctx.result(code, Outcome.FAIL, f"未发现{what}", refs)
-    confident = [s for s in seals if s.confidence >= threshold]
-    if not confident:
-        return ctx.result(code, Outcome.UNSURE, f"{what}不清晰，请人工核对", refs)
-    # OCR of curved seal text is often a few stray characters: only a longer
-    # reading counts as text that could contradict the expected issuer.
-    readable = [s for s in confident if len(s.text.strip()) >= _READABLE_SEAL_TEXT]
-    if (
-        expected_words
-        and readable
-        and not any(word in s.text for s in readable for word in expected_words)
-    ):
-        issuer = read_field(evidence, issuer_field) if issuer_field else None
-        if issuer is None or not all(_is_partial_reading(s.text, issuer.value) for s in readable):
-            return ctx.result(code, Outcome.UNSURE, f"印章文字与{what}不符，请人工核对", refs)
-        return ctx.result(
-            code, Outcome.PASS, f"已盖{what}（印章文字部分读出，与{issuer.value}相符）", refs
-        )
-    return ctx.result(code, Outcome.PASS, f"已盖{what}", refs)
-
-
-def _is_partial_reading(seal_text: str, issuer: str) -> bool:
-    """Tell whether a seal text reads as pieces of the issuer's name.
-
-    It names no other kind of issuer (公司, 局 ...), shares at least
-    :data:`_PARTIAL_SHARED` distinct characters with the issuer's name, and at
-    least :data:`_PARTIAL_SHARE` of its own distinct characters are the issuer's.
-    """
-    text = "".join(seal_text.split())
-    if any(marker in text for marker in _OTHER_ISSUERS):
-        return False
-    own = set(text)
-    shared = own & set("".join(issuer.split()))
-    return len(shared) >= _PARTIAL_SHARED and len(shared) >= _PARTIAL_SHARE * len(own)

@@ -22,7 +22,8 @@ from typing import Any, Final, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ocr.domain import DocumentKind
+from ocr.domain import DocumentKind, FieldName
+from ocr.floors import FIELD_CONFIDENCE_FLOOR, KIND_CONFIDENCE_FLOOR, SEAL_CONFIDENCE_FLOOR
 from verifiers.codes import SAFETY_CHECKS, CheckCode
 from verifiers.domain import FILING_TYPES, LONG_TERM_TYPES
 from verifiers.errors import PolicyPackInvalidError, VerifierConfigError
@@ -30,6 +31,7 @@ from verifiers.regions import RegionTable, load_region_table
 
 __all__ = [
     "POLICIES_DIR",
+    "SEAL_CHECKED_KINDS",
     "CancellationRules",
     "CommitmentRules",
     "FilingFreeZone",
@@ -40,6 +42,7 @@ __all__ = [
     "PoolingRules",
     "ProvenanceRules",
     "QualityRules",
+    "SealIssuer",
     "Thresholds",
     "ValidityRules",
     "load_packs",
@@ -151,10 +154,65 @@ class PoolingRules(_Model):
 class Thresholds(_Model):
     kind_confidence_min: float = Field(default=0.85, gt=0, le=1)
     field_confidence_min: float = Field(default=0.6, gt=0, le=1)
-    seal_confidence_min: float = Field(default=0.5, gt=0, le=1)
+    seal_confidence_min: float = Field(default=0.65, gt=0, le=1)
     dispatch_max_age_months: int = Field(default=6, gt=0)
     referral_max_age_months: int = Field(default=3, gt=0)
     near_copy_max_distance: int = Field(default=6, ge=0, le=64)
+
+    @model_validator(mode="after")
+    def _above_the_floors(self) -> Thresholds:
+        # A minimum at or below what its producer ever reports is always met:
+        # the check it guards could never be unsure.
+        for name, floor, producer in _FLOORS:
+            value = getattr(self, name)
+            if value <= floor:
+                raise ValueError(
+                    f"{name} {value} must lie above {floor}, the lowest confidence {producer} "
+                    "reports; at or below it nothing is ever unsure"
+                )
+        return self
+
+
+_FLOORS: Final = (
+    ("seal_confidence_min", SEAL_CONFIDENCE_FLOOR, "the seal detector"),
+    ("kind_confidence_min", KIND_CONFIDENCE_FLOOR, "the classifier"),
+    ("field_confidence_min", FIELD_CONFIDENCE_FLOOR, "the field extractor"),
+)
+SEAL_CHECKED_KINDS: Final[frozenset[DocumentKind]] = frozenset(
+    {
+        DocumentKind.REFERRAL_FORM,
+        DocumentKind.DISPATCH_LETTER,
+        DocumentKind.HUKOU_FRONT,
+        DocumentKind.HUKOU_PERSON,
+    }
+)
+"""Kinds whose seal is checked for its issuer; each pack says who that is (``seals``)."""
+
+
+class SealIssuer(_Model):
+    """Who must have stamped one kind of document, told by the words read on the seal.
+
+    A seal is the issuer's when its text names the issuer (the document's
+    ``issuer_field``) or holds one of ``words``; a seal holding one of
+    ``other_words`` names another kind of issuer (a trading company on a
+    referral form) and goes to a person, as does a seal whose text cannot be read.
+    """
+
+    issuer_field: FieldName | None = None
+    """The document's field naming the issuer (the referring hospital, the employer)."""
+    words: tuple[str, ...] = Field(min_length=1)
+    """Words on a seal of the right kind of issuer (医院, 医保办 ...)."""
+    other_words: tuple[str, ...] = ()
+    """Words naming another kind of issuer (公司 on a referral form, 财务专用章 on a letter)."""
+
+    @model_validator(mode="after")
+    def _words_apart(self) -> SealIssuer:
+        if any(not word.strip() for word in (*self.words, *self.other_words)):
+            raise ValueError("seal words cannot be blank")
+        both = sorted(set(self.words) & set(self.other_words))
+        if both:
+            raise ValueError(f"words both the issuer's and another issuer's: {both}")
+        return self
 
 
 QUALITY_PROBLEMS: Final[frozenset[str]] = frozenset(
@@ -238,6 +296,8 @@ class PolicyPack(_Model):
     quality: QualityRules = QualityRules()
     provenance: ProvenanceRules = ProvenanceRules()
     checks: ChecksConfig = ChecksConfig()
+    seals: dict[DocumentKind, SealIssuer] = Field(default_factory=dict)
+    """Who must have stamped each kind whose seal is checked."""
 
     @field_validator("regions")
     @classmethod
@@ -246,6 +306,13 @@ class PolicyPack(_Model):
         if bad:
             raise ValueError(f"region codes must be 6 digits: {bad}")
         return value
+
+    @model_validator(mode="after")
+    def _seal_issuers(self) -> PolicyPack:
+        missing = sorted(kind.value for kind in SEAL_CHECKED_KINDS - set(self.seals))
+        if missing:
+            raise ValueError(f"seals: no issuer words for {missing}")
+        return self
 
     @model_validator(mode="after")
     def _known_types(self) -> PolicyPack:

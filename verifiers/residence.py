@@ -14,6 +14,7 @@ from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
 from verifiers.evidence import CheckContext, check_place, read_date, read_field, ref
 from verifiers.identity import compare_names
+from verifiers.seals import check_seal
 
 __all__ = ["check_household", "check_residence"]
 
@@ -26,8 +27,9 @@ def check_residence(ctx: CheckContext, evidence: Evidence) -> list[CheckResult]:
         evidence: The document.
 
     Returns:
-        Validity and place results for a residence permit, the place result for
-        a household-register front page or a property certificate.
+        Validity and place results for a residence permit, the place and seal
+        results for a household-register front page, the seal result for its
+        person page, the place result for a property certificate.
     """
     kind = evidence.reading.kind
     if kind is DocumentKind.RESIDENCE_PERMIT:
@@ -38,7 +40,12 @@ def check_residence(ctx: CheckContext, evidence: Evidence) -> list[CheckResult]:
             ),
         ]
     if kind is DocumentKind.HUKOU_FRONT:
-        return [check_place(ctx, evidence, CheckCode.HUKOU_CITY, "address", what="户籍登记地")]
+        return [
+            check_place(ctx, evidence, CheckCode.HUKOU_CITY, "address", what="户籍登记地"),
+            check_seal(ctx, evidence, CheckCode.HUKOU_SEAL, what="户口专用章"),
+        ]
+    if kind is DocumentKind.HUKOU_PERSON:
+        return [check_seal(ctx, evidence, CheckCode.HUKOU_SEAL, what="户口专用章")]
     if kind is DocumentKind.PROPERTY_CERTIFICATE:
         return [check_place(ctx, evidence, CheckCode.PROPERTY_CITY, "address", what="房产坐落地")]
     return []

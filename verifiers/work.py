@@ -7,7 +7,8 @@ from datetime import date
 from ocr.domain import DocumentKind
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
-from verifiers.evidence import CheckContext, check_place, check_recent, check_seal, read_date, ref
+from verifiers.evidence import CheckContext, check_place, check_recent, read_date, ref
+from verifiers.seals import check_seal
 
 __all__ = ["check_work"]
 

@@ -6,9 +6,16 @@ from pathlib import Path
 import pytest
 
 from ocr.domain import DocumentKind
+from ocr.floors import FIELD_CONFIDENCE_FLOOR, KIND_CONFIDENCE_FLOOR, SEAL_CONFIDENCE_FLOOR
 from verifiers.codes import SAFETY_CHECKS, CheckCode
 from verifiers.errors import PolicyPackInvalidError, VerifierConfigError
-from verifiers.policy import POLICIES_DIR, QUALITY_PROBLEMS, PolicyBook, load_packs
+from verifiers.policy import (
+    POLICIES_DIR,
+    QUALITY_PROBLEMS,
+    SEAL_CHECKED_KINDS,
+    PolicyBook,
+    load_packs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +222,50 @@ class TestSafetyChecks:
         assert families <= SAFETY_CHECKS
         assert CheckCode.REFERRAL_DESTINATION in SAFETY_CHECKS
         assert CheckCode.REFERRAL_SEAL not in SAFETY_CHECKS
+
+
+class TestConfidenceMinimums:
+    @pytest.mark.parametrize(
+        ("name", "floor"),
+        [
+            ("seal_confidence_min", SEAL_CONFIDENCE_FLOOR),
+            ("kind_confidence_min", KIND_CONFIDENCE_FLOOR),
+            ("field_confidence_min", FIELD_CONFIDENCE_FLOOR),
+        ],
+    )
+    def test_a_minimum_at_its_producers_floor_is_refused(
+        self, pack_dir: Path, name: str, floor: float
+    ) -> None:
+        _append(pack_dir / "hebei-xingtai.yaml", f"thresholds:\n  {name}: {floor}\n")
+        with pytest.raises(PolicyPackInvalidError, match=rf"hebei-xingtai.*{name}"):
+            load_packs(pack_dir)
+
+    def test_the_bundled_minimums_sit_above_the_floors(self, book: PolicyBook) -> None:
+        for pack in book.packs.values():
+            assert pack.thresholds.seal_confidence_min > SEAL_CONFIDENCE_FLOOR
+            assert pack.thresholds.kind_confidence_min > KIND_CONFIDENCE_FLOOR
+            assert pack.thresholds.field_confidence_min > FIELD_CONFIDENCE_FLOOR
+
+
+class TestSealIssuers:
+    def test_every_pack_says_who_stamps_each_sealed_kind(self, book: PolicyBook) -> None:
+        for pack in book.packs.values():
+            assert set(pack.seals) >= SEAL_CHECKED_KINDS
+        referral = book.packs["hebei-xingtai"].seals[DocumentKind.REFERRAL_FORM]
+        assert referral.issuer_field == "hospital"
+        assert "公司" in referral.other_words
+
+    def test_a_pack_without_a_kinds_issuer_words_is_refused(self, pack_dir: Path) -> None:
+        path = pack_dir / "national.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("  hukou_person: *hukou_seal\n", ""), encoding="utf-8")
+        with pytest.raises(PolicyPackInvalidError, match=r"national.*hukou_person"):
+            load_packs(pack_dir)
+
+    def test_a_word_both_the_issuers_and_anothers_is_refused(self, pack_dir: Path) -> None:
+        _append(
+            pack_dir / "hebei-xingtai.yaml",
+            "seals:\n  dispatch_letter:\n    words: [公司]\n    other_words: [公司]\n",
+        )
+        with pytest.raises(PolicyPackInvalidError, match=r"hebei-xingtai.*公司"):
+            load_packs(pack_dir)

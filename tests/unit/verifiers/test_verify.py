@@ -68,10 +68,17 @@ def _permit(**override: str) -> Evidence:
 
 def _hukou() -> list[Evidence]:
     return [
-        _doc("hukou_front", "hf", household_number="123456789", address="上海市徐汇区漕溪北路1号"),
+        _doc(
+            "hukou_front",
+            "hf",
+            seal="上海市公安局徐汇分局徐家汇派出所",
+            household_number="123456789",
+            address="上海市徐汇区漕溪北路1号",
+        ),
         _doc(
             "hukou_person",
             "hp",
+            seal="上海市公安局徐汇分局徐家汇派出所",
             name=NAME,
             id_number=IDN,
             sex="男",
