@@ -6,7 +6,9 @@ and fails at construction with :class:`~ocr.errors.OcrModelMissingError` when a
 file is missing. Detection, the angle classifier and recognition are driven
 step by step so the detector can work on a small copy while the recogniser
 crops from the larger image, and the classifier runs only when orientation is
-unknown.
+unknown. The recogniser's session is called as RapidOCR calls it, so that its
+per-step character probabilities, which RapidOCR discards, give each character
+read its likeliest alternatives (a handwritten 国 read 图 still shows 国).
 """
 
 from __future__ import annotations
