@@ -91,6 +91,12 @@ class TestDispatchSeal:
     def test_an_unread_seal_is_unsure(self) -> None:
         assert _dispatch("") == "unsure"
 
+    @pytest.mark.parametrize(
+        "seal", ["南京市公安局鼓楼分局宁海路派出所", "扬州市第一人民医院医保办"]
+    )
+    def test_a_police_station_or_hospital_office_seal_is_not_the_employers(self, seal: str) -> None:
+        assert _dispatch(seal) == "unsure"
+
 
 class TestHouseholdSeal:
     @pytest.mark.parametrize("kind", ["hukou_front", "hukou_person"])
