@@ -246,9 +246,13 @@ class RapidOcrEngine:
         for start in range(0, len(order), rec.rec_batch_num):
             members = order[start : start + rec.rec_batch_num]
             preds = self._rec_preds([crops[i] for i in members])
-            decoded, _ = rec.postprocess_op(preds)
+            # RapidOCR's decoder on the best class per step and its probability, as its
+            # own __call__ passes them; the same best classes then give the alternatives.
+            best = preds.argmax(axis=2)
+            prob = np.take_along_axis(preds, best[:, :, np.newaxis], axis=2)[:, :, 0]
+            decoded, _ = rec.postprocess_op.decode(best, prob, remove_duplicate=True)
             for row, (index, (text, score)) in enumerate(zip(members, decoded, strict=True)):
-                choices = ctc_alternatives(preds[row], rec.postprocess_op.character)
+                choices = ctc_alternatives(preds[row], rec.postprocess_op.character, best=best[row])
                 found[index] = _Read(
                     text=str(text),
                     score=float(score),
@@ -308,6 +312,7 @@ def ctc_alternatives(
     *,
     top: int = ALTERNATIVES_KEPT,
     min_probability: float = ALTERNATIVE_MIN_PROBABILITY,
+    best: npt.NDArray[np.intp] | None = None,
 ) -> Alternatives:
     """Each character a greedy CTC decoding emits, with the likeliest readings at its step.
 
@@ -321,30 +326,23 @@ def ctc_alternatives(
         characters: Class index to character (``"blank"`` at 0).
         top: Most alternatives kept per character.
         min_probability: Least probability an alternative needs.
+        best: ``probs.argmax(axis=1)`` when the caller has it already.
 
     Returns:
         One tuple of ``(character, probability)`` per emitted character.
     """
-    best = probs.argmax(axis=1)
+    if best is None:
+        best = probs.argmax(axis=1)
     emitted = np.ones(len(best), dtype=bool)
     emitted[1:] = best[1:] != best[:-1]
     emitted &= best != 0
-    rows = np.array(probs[emitted], dtype=np.float32)
-    if not len(rows):
-        return ()
-    rows[:, 0] = 0.0
-    # A partial sort: only the few likeliest of the thousands of classes are ordered.
-    part = np.argpartition(rows, -top, axis=1)[:, -top:]
-    order = np.argsort(-np.take_along_axis(rows, part, axis=1), axis=1, kind="stable")
-    likeliest = np.take_along_axis(part, order, axis=1)
-    return tuple(
-        tuple(
-            (characters[int(c)], round(float(row[c]), 4))
-            for c in picks
-            if row[c] >= min_probability
-        )
-        for row, picks in zip(rows, likeliest, strict=True)
-    )
+    rows = probs[emitted]
+    # One pass over the thousands of classes: few can reach the threshold (they sum to 1).
+    places, classes = np.nonzero(rows[:, 1:] >= min_probability)
+    found: list[list[tuple[str, float]]] = [[] for _ in range(len(rows))]
+    for place, cls in zip(places.tolist(), (classes + 1).tolist(), strict=True):
+        found[place].append((characters[cls], round(float(rows[place, cls]), 4)))
+    return tuple(tuple(sorted(choices, key=lambda choice: -choice[1])[:top]) for choices in found)
 
 
 def _three_channels(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -75,3 +75,11 @@ class TestCtcAlternatives:
 
         assert "".join(choices[0][0] for choices in found) == text
         assert all(len(choices) == 3 for choices in found)
+
+    def test_best_classes_given_by_the_caller_give_the_same(self) -> None:
+        probs = _steps({"王": 0.97}, {}, {"图": 0.6, "国": 0.3}, {"图": 0.7})
+
+        given = ctc_alternatives(probs, CHARACTERS, best=probs.argmax(axis=1))
+
+        assert given == ctc_alternatives(probs, CHARACTERS)
+        assert len(given) == 2
