@@ -116,14 +116,14 @@ def _check_name(ctx: CheckContext, evidence: Evidence) -> CheckResult:
     refs = [ref(evidence, "name")]
     if found is None:
         return ctx.result(CheckCode.NAME, Outcome.UNSURE, "未能读出材料上的姓名", refs)
-    if _reads_as(ctx.facts.applicant_name, found):
+    outcome = compare_names(ctx.facts.applicant_name, found.value)
+    if outcome is not Outcome.PASS and _reads_as(ctx.facts.applicant_name, found):
         if _number_matches(ctx, evidence):
             # The number establishes the person; the pixels allow the filed name.
             message = "材料上的姓名与申请人一致（手写字迹经逐字比对）"
             return ctx.result(CheckCode.NAME, Outcome.PASS, message, refs)
         message = "材料上的姓名可能被误读（逐字比对与申请人姓名相符），请人工核对"
         return ctx.result(CheckCode.NAME, Outcome.UNSURE, message, refs)
-    outcome = compare_names(ctx.facts.applicant_name, found.value)
     if outcome is Outcome.FAIL and _number_matches(ctx, evidence):
         # The applicant's own number, read with confidence, on this very document: the
         # name was misread (handwriting, a stamp across it), it is not another person.

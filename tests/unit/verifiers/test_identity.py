@@ -232,3 +232,16 @@ class TestHandwrittenNameOnAFiling:
 
     def test_without_them_it_goes_to_a_reviewer(self) -> None:
         assert self._verdict(()).decision is Decision.REVIEW
+
+
+class TestNameReadAsFiledWithOtherDots:
+    def test_a_name_equal_but_for_its_dot_still_passes_without_a_number(self) -> None:
+        alternatives = tuple(((c, 0.9), ("·", 0.06)) for c in "买买提•艾力")
+        letter = _handwritten(
+            "买买提•艾力", alternatives, kind=DocumentKind.COMMITMENT_LETTER, id_number=None
+        )
+
+        check = _name_check(letter, applicant="买买提·艾力")
+
+        assert check.outcome is Outcome.PASS
+        assert check.message == "材料上的姓名与申请人一致"
