@@ -92,7 +92,12 @@ class TestDispatchSeal:
         assert _dispatch("") == "unsure"
 
     @pytest.mark.parametrize(
-        "seal", ["南京市公安局鼓楼分局宁海路派出所", "扬州市第一人民医院医保办"]
+        "seal",
+        [
+            "南京市公安局鼓楼分局宁海路派出所",
+            "市公发局长发分局建业展维所",  # the same kind of seal, misread
+            "扬州市第一人民医院医保办",
+        ],
     )
     def test_a_police_station_or_hospital_office_seal_is_not_the_employers(self, seal: str) -> None:
         assert _dispatch(seal) == "unsure"
