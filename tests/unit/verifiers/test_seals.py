@@ -97,9 +97,10 @@ class TestDispatchSeal:
             "南京市公安局鼓楼分局宁海路派出所",
             "市公发局长发分局建业展维所",  # the same kind of seal, misread
             "扬州市第一人民医院医保办",
+            "上海交通大学医学院附属瑞金医院",
         ],
     )
-    def test_a_police_station_or_hospital_office_seal_is_not_the_employers(self, seal: str) -> None:
+    def test_a_police_station_or_hospital_seal_is_not_the_employers(self, seal: str) -> None:
         assert _dispatch(seal) == "unsure"
 
 
