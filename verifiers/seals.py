@@ -9,6 +9,7 @@ another kind of issuer goes to a person, never to an automatic approval.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import Enum
 from typing import Final
@@ -29,6 +30,12 @@ _MIN_ISSUER_NAME: Final = 4
 # making up this share of the characters read.
 _PARTIAL_SHARED: Final = 3
 _PARTIAL_SHARE: Final = 0.6
+# The administrative chain an issuer's name starts with (江苏省扬州市广陵区).
+_PLACE_PREFIX: Final = re.compile(
+    r"^(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区|市|自治州|地区|盟|区|县))+"
+)
+# Words that many issuers' names share whatever their kind.
+_GENERIC_WORDS: Final = ("股份", "有限", "责任", "公司", "集团", "分公司")
 
 
 class _Reading(Enum):
@@ -102,24 +109,47 @@ def _read_seal(text: str, rule: SealIssuer, *, issuer: str) -> _Reading:
         return _Reading.UNREAD
     if any(word in text for word in rule.other_words):
         return _Reading.OTHER
-    if (len(issuer) >= _MIN_ISSUER_NAME and issuer in text) or any(w in text for w in rule.words):
+    if len(issuer) >= _MIN_ISSUER_NAME:
+        # The document names its issuer: the seal must be that issuer's, not merely
+        # one of its kind (another hospital, another company).
+        if issuer in text:
+            return _Reading.ISSUER
+        if _is_partial_reading(text, issuer, distinctive=_distinctive(issuer, rule)):
+            return _Reading.PARTIAL
+        return _Reading.UNLIKE
+    if any(w in text for w in rule.words):
         return _Reading.ISSUER
-    if issuer and _is_partial_reading(text, issuer):
-        return _Reading.PARTIAL
     return _Reading.UNLIKE
 
 
-def _is_partial_reading(text: str, issuer: str) -> bool:
+def _distinctive(name: str, rule: SealIssuer) -> str:
+    """The characters that tell an issuer from others of its kind and place.
+
+    ``扬州市第一人民医院`` -> ``第一人民``: the leading place names and the kind's
+    own words (医院, 公司 ...) are shared by every issuer of that kind there.
+    """
+    name = _PLACE_PREFIX.sub("", name)
+    for word in sorted((*rule.words, *_GENERIC_WORDS), key=len, reverse=True):
+        name = name.replace(word, "")
+    return name
+
+
+def _is_partial_reading(text: str, issuer: str, *, distinctive: str) -> bool:
     """Tell whether a seal text reads as pieces of the issuer's name.
 
     Curved seal text is often read in pieces and out of order (院邢台市第三医):
     it counts when it shares at least :data:`_PARTIAL_SHARED` distinct
-    characters with the issuer's name, and at least :data:`_PARTIAL_SHARE` of
-    its own distinct characters are the issuer's.
+    characters with the issuer's name, at least :data:`_PARTIAL_SHARE` of its
+    own distinct characters are the issuer's, and it holds at least half of
+    the characters that tell this issuer from others of its kind and place
+    (see :func:`_distinctive`): 邢台市中医院 is not 邢台市第三医院.
     """
     own = set(text)
     shared = own & set(issuer)
-    return len(shared) >= _PARTIAL_SHARED and len(shared) >= _PARTIAL_SHARE * len(own)
+    wanted = set(distinctive)
+    if len(shared) < _PARTIAL_SHARED or len(shared) < _PARTIAL_SHARE * len(own):
+        return False
+    return bool(wanted) and 2 * len(own & wanted) >= len(wanted)
 
 
 def _compact(text: str) -> str:
