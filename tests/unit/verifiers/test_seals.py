@@ -70,8 +70,15 @@ class TestReferralSeal:
         assert _referral("院邢台市第三医") == "pass"
 
     def test_a_trading_company_seal_on_a_referral_form_is_not_approved(self) -> None:
-        fields = {"name": NAME, "id_number": IDN, "destination": "上海市", "date": "2025-05-20"}
-        form = _stamped("referral_form", "上海某某贸易有限公司", hospital=HOSPITAL, **fields)
+        form = _stamped(
+            "referral_form",
+            "上海某某贸易有限公司",
+            hospital=HOSPITAL,
+            name=NAME,
+            id_number=IDN,
+            destination="上海市",
+            date="2025-05-20",
+        )
         facts = _facts("referral", insured_region="130502")
 
         verdict = verify_filing(facts, [_id_card(), form], book_or_pack=BOOK)
