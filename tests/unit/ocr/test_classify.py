@@ -55,6 +55,22 @@ class TestClassifyText:
                 DocumentKind.DISPATCH_LETTER,
             ),
             (
+                [
+                    "在职证明",
+                    "兹证明张三系我公司员工，自2020年起在我公司工作，现由公司安排在杭州从事销售工作。",
+                    "特此证明。",
+                ],
+                DocumentKind.DISPATCH_LETTER,
+            ),
+            (
+                [
+                    "证  明",
+                    "兹证明我公司员工张三经研究决定，派遣其到南京市负责项目管理工作。",
+                    "特此证明，请予以办理相关手续。",
+                ],
+                DocumentKind.DISPATCH_LETTER,
+            ),
+            (
                 ["劳动合同", "甲方（用人单位）：某公司", "乙方（劳动者）：李四"],
                 DocumentKind.LABOR_CONTRACT,
             ),
