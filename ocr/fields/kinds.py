@@ -207,12 +207,17 @@ def _ethnicity(text: str) -> str:
     return clean_name(text).removesuffix("族")[:6]
 
 
+_LEADING_DATE: Final = re.compile(r"^(?:出生)?\d{4}年\d{1,2}月\d{1,2}日?")
+
+
 def _address(page: _Page, labels: Sequence[str]) -> Field | None:
     hit = find_value(page.lines, labels)
     if hit is None:
         return None
     parts = [hit.text] + [compact(line.text) for line in following_lines(hit.line, page.lines)]
-    return page.field("".join(parts), hit.line)
+    # The birth-date row above can run into the first line; an address never starts with a date.
+    value = _LEADING_DATE.sub("", "".join(parts))
+    return page.field(value, hit.line) if value else None
 
 
 def _validity(page: _Page, labels: Sequence[str]) -> dict[FieldName, Field | None]:
@@ -404,10 +409,15 @@ _RUNNING_PLACE: Final = (
 )
 
 
+_PLACE_CHARACTER: Final = re.compile(r"[省市区县州盟旗镇乡村路街道巷号]")
+
+
 def _place_phrase(text: str) -> str:
     """The place after a label in running text: ``为上海市浦东新区，…`` -> ``上海市浦东新区``."""
     text = re.sub(r"^(?:为|是|在|设在)", "", text)
-    return re.split(r"[，,。；;]", text, maxsplit=1)[0]
+    phrase = re.split(r"[，,。；;]", text, maxsplit=1)[0]
+    # A clause after the label (乙方同意根据甲方…) or the next label is no place.
+    return phrase if _PLACE_CHARACTER.search(phrase) else ""
 
 
 def _running_place(page: _Page) -> Field | None:
@@ -416,8 +426,11 @@ def _running_place(page: _Page) -> Field | None:
     for pattern in _RUNNING_PLACE:
         for match in re.finditer(pattern, text):
             value = match.group(1)
-            if not value.startswith(("我", "本", "贵", "该", "其")):
-                return page.field(value, _line_with(ordered, value))
+            if value.startswith(("我", "本", "贵", "该", "其")):
+                continue
+            if match.group(0).startswith("工作地") and not _place_phrase(value):
+                continue  # the label's own clause (乙方同意…) or the next label
+            return page.field(value, _line_with(ordered, value))
     return None
 
 

@@ -339,6 +339,21 @@ class TestPlacesInRunningText:
 
         assert _values(DocumentKind.LABOR_CONTRACT, lines)["work_place"] == place
 
+    def test_a_clause_after_the_label_is_not_the_place(self) -> None:
+        clause = "二、工作内容和工作地点：乙方同意根据甲方工作需要，在北京市朝阳区从事销售工作。"
+        lines = [line("劳动合同", 400, 50), line(clause, 50, 190, w=900)]
+
+        assert _values(DocumentKind.LABOR_CONTRACT, lines)["work_place"] == "北京市朝阳区"
+
+    def test_the_next_label_is_not_the_place(self) -> None:
+        lines = [
+            line("劳动合同书", 400, 50),
+            line("工作地点：", 50, 190),
+            line("合同期限：", 50, 260),
+        ]
+
+        assert "work_place" not in _values(DocumentKind.LABOR_CONTRACT, lines)
+
     def test_the_employer_itself_is_not_a_place_of_work(self) -> None:
         lines = [line("劳动合同书", 400, 50), line("乙方在本公司从事管理工作。", 50, 190, w=900)]
 
@@ -383,3 +398,18 @@ class TestLabelsAreNotValues:
         lines = [line("服务处所", 50, 300), line("何时由何地迁来本市(县)", 50, 340, w=400)]
 
         assert "work_place" not in _values(DocumentKind.HUKOU_PERSON, lines)
+
+
+class TestAddress:
+    def test_a_birth_date_run_into_the_address_is_not_part_of_it(self) -> None:
+        lines = [line("住址 1986年7月23日江苏省苏州市姑苏区干将东路236号", 50, 250, w=900)]
+
+        assert (
+            _values(DocumentKind.ID_CARD_FRONT, lines)["address"]
+            == "江苏省苏州市姑苏区干将东路236号"
+        )
+
+    def test_a_date_alone_is_no_address(self) -> None:
+        lines = [line("住址 1991年4月22日", 50, 250, w=600)]
+
+        assert "address" not in _values(DocumentKind.ID_CARD_FRONT, lines)
