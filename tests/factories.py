@@ -28,6 +28,7 @@ from intake.domain import (
 from intake.filings import ContactInput, NewFiling, PersonInput
 from intake.identity import fake_id_number
 from ocr.domain import Quality, QualityProblem
+from verifiers.domain import FilingFacts
 
 _NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -189,3 +190,17 @@ def encrypted_pdf_bytes() -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_facts(*, name: str, id_number: str, **overrides: Any) -> FilingFacts:
+    """Filing facts for the verifier: a Yangzhou applicant treated in Shanghai, filed 2025-06-01."""
+    values: dict[str, Any] = {
+        "filing_type": "other_temporary",
+        "insured_region": "321002",
+        "treatment_region": "310000",
+        "start_date": date(2025, 6, 1),
+        "filed_on": date(2025, 6, 1),
+        "applicant_name": name,
+        "applicant_id_number": id_number,
+    }
+    return FilingFacts(**(values | overrides))

@@ -17,7 +17,8 @@ from ocr.engines.rapid import RapidOcrEngine
 from ocr.idnumber import check_character
 from ocr.reader import Reader
 from samples.canvas import load_font
-from verifiers import Decision, Evidence, FilingFacts, Verdict, load_packs, verify_filing
+from tests.factories import make_facts
+from verifiers import Decision, Evidence, Verdict, load_packs, verify_filing
 
 pytestmark = pytest.mark.slow
 
@@ -55,15 +56,7 @@ def _reading() -> PageReading:
 def _verdict(reading: PageReading) -> Verdict:
     (card,) = reading.documents
     evidence = Evidence(document_id="card", page=1, reading=card, quality=reading.quality)
-    facts = FilingFacts(
-        filing_type="other_temporary",
-        insured_region="321002",
-        treatment_region="310000",
-        start_date=FILED,
-        filed_on=FILED,
-        applicant_name=NAME,
-        applicant_id_number=IDN,
-    )
+    facts = make_facts(name=NAME, id_number=IDN, start_date=FILED, filed_on=FILED)
     return verify_filing(facts, [evidence], book_or_pack=load_packs())
 
 

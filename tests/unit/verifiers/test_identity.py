@@ -7,6 +7,7 @@ import pytest
 
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality
 from ocr.idnumber import check_character
+from tests.factories import make_facts
 from verifiers import Decision, Verdict, load_packs, verify_filing
 from verifiers.domain import CheckResult, Evidence, FilingFacts, Outcome
 from verifiers.evidence import CheckContext
@@ -65,18 +66,7 @@ def _card(name: str, id_number: str, *, id_confidence: float = 0.95) -> Evidence
 
 
 def _name_outcome(card: Evidence) -> Outcome:
-    facts = FilingFacts(
-        filing_type="other_temporary",
-        insured_region="321002",
-        treatment_region="310000",
-        start_date=FILED,
-        filed_on=FILED,
-        applicant_name=NAME,
-        applicant_id_number=IDN,
-    )
-    ctx = CheckContext(facts=facts, pack=BOOK.for_region("321002"), regions=BOOK.regions)
-    (name,) = [c for c in check_identity(ctx, card) if c.code == "identity.name"]
-    return name.outcome
+    return _name_check(card, applicant=NAME).outcome
 
 
 class TestNameBesideTheNumber:
@@ -119,15 +109,7 @@ def _handwritten(
 
 
 def _name_check(evidence: Evidence, *, applicant: str = FILED_AS) -> CheckResult:
-    facts = FilingFacts(
-        filing_type="other_temporary",
-        insured_region="321002",
-        treatment_region="310000",
-        start_date=FILED,
-        filed_on=FILED,
-        applicant_name=applicant,
-        applicant_id_number=IDN,
-    )
+    facts = make_facts(name=applicant, id_number=IDN)
     ctx = CheckContext(facts=facts, pack=BOOK.for_region("321002"), regions=BOOK.regions)
     (name,) = [c for c in check_identity(ctx, evidence) if c.code == "identity.name"]
     return name

@@ -8,7 +8,8 @@ import pytest
 
 from ocr.domain import DocumentKind, DocumentReading, Field, Quality
 from ocr.idnumber import check_character
-from verifiers import Decision, Evidence, FilingFacts, Verdict, load_packs, verify_filing
+from tests.factories import make_facts
+from verifiers import Decision, Evidence, Verdict, load_packs, verify_filing
 from verifiers.policy import PolicyBook
 
 BOOK: PolicyBook = load_packs()
@@ -47,14 +48,12 @@ def _verify(**permit_fields: str) -> Verdict:
         "valid_until": "2026-01-01",
         **permit_fields,
     }
-    facts = FilingFacts(
+    facts = make_facts(
+        name=NAME,
+        id_number=IDN,
         filing_type="long_term_resident",
-        insured_region="321002",
-        treatment_region="310000",
         start_date=FILED,
         filed_on=FILED,
-        applicant_name=NAME,
-        applicant_id_number=IDN,
         contact_address="上海市浦东新区世纪大道1号",
     )
     return verify_filing(
