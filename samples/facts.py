@@ -70,6 +70,8 @@ class Facts:
     destination_hospital: Hospital
     diagnosis: str
     today: Day
+    seal_text: str | None = None
+    """A stamp that is not the issuer's own (another unit's seal), or ``None``."""
 
 
 def cn_date(day: date) -> str:
@@ -118,6 +120,7 @@ def resolve_facts(
     seal: bool = True,
     signed: bool = True,
     today: date = REFERENCE_DATE,
+    seal_text: str | None = None,
 ) -> Facts:
     """Fill in every fact the caller did not choose.
 
@@ -135,6 +138,7 @@ def resolve_facts(
         seal: Whether the document is stamped.
         signed: Whether it is signed by hand.
         today: The reference day defaults are valid on.
+        seal_text: Stamp another unit's seal, with this text, instead of the issuer's.
 
     Returns:
         The complete facts.
@@ -166,6 +170,7 @@ def resolve_facts(
         destination_hospital=rng.choice(target.hospitals),
         diagnosis=rng.choice(_DIAGNOSES),
         today=today,
+        seal_text=seal_text,
     )
 
 

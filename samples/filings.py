@@ -142,6 +142,8 @@ class DocumentSpec:
     blurry: bool = False
     unreadable: bool = False
     """The upload cannot be read at all (its analysis fails): it yields no evidence."""
+    foreign_seal: bool = False
+    """The seal is another unit's (:attr:`seal` is its text), drawn as such."""
 
     @property
     def signed(self) -> bool:
@@ -666,7 +668,8 @@ def _inject(draft: _Draft, defect: str) -> tuple[tuple[str, ...], str | None]:
         _replace_doc(draft, DocumentKind.RESIDENCE_PERMIT, fields=fields)
     elif defect == "referral_company_seal":
         trader = rng.choice(("恒达贸易有限公司", "华信商贸有限公司", "永兴实业有限公司"))
-        _replace_doc(draft, DocumentKind.REFERRAL_FORM, seal=f"{draft.insured_city}{trader}")
+        seal = f"{draft.insured_city}{trader}"
+        _replace_doc(draft, DocumentKind.REFERRAL_FORM, seal=seal, foreign_seal=True)
     elif defect == "other_person_id_card":
         _inject_other_person_card(draft)
     elif defect == "unreadable_document":
@@ -981,6 +984,8 @@ def _out_of_focus(photo: Any, rng: random.Random) -> Any:
 def _render_facts(doc: DocumentSpec, regions: RegionTable) -> dict[str, Any]:
     fields = doc.fields
     facts: dict[str, Any] = {"seal": doc.seal is not None, "signed": doc.signed}
+    if doc.foreign_seal:
+        facts["seal_text"] = doc.seal
     for key in ("name", "id_number"):
         if key in fields:
             facts[key] = fields[key]

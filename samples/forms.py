@@ -110,7 +110,10 @@ def referral_form(facts: Facts, rng: random.Random) -> RenderedDocument:
         office = rng.choice(_OFFICES)
         cx = stamp_row[3][0] + rng.uniform(0, w * 0.12)
         cy = (stamp_row[0][1] + stamp_row[0][3]) / 2 + rng.uniform(-size, size)
-        sheet.seal((cx, cy), w * 0.095, arc_text=hospital.name, centre_text=office)
+        if facts.seal_text:
+            sheet.seal((cx, cy), w * 0.095, arc_text=facts.seal_text)
+        else:
+            sheet.seal((cx, cy), w * 0.095, arc_text=hospital.name, centre_text=office)
     notes = (
         "注：1.本表一式三份，参保人、转出医院、医保经办机构各执一份。",
         "2.转诊有效期内在转入医院发生的医疗费用按规定直接结算。",

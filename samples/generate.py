@@ -85,6 +85,7 @@ def render_document(
     signed: bool = True,
     template: str | None = None,
     today: date = REFERENCE_DATE,
+    seal_text: str | None = None,
 ) -> RenderedDocument:
     """Draw one clean document of ``kind`` for ``person``, before any photo effects.
 
@@ -111,6 +112,7 @@ def render_document(
         signed: Whether it is signed by hand (contracts, commitments, referrals).
         template: For ``unknown``, which negative to draw.
         today: The reference day for defaults.
+        seal_text: Stamp another unit's seal, with this text, instead of the issuer's.
 
     Returns:
         The document image and its ground truth.
@@ -133,6 +135,7 @@ def render_document(
         seal=seal,
         signed=signed,
         today=today,
+        seal_text=seal_text,
     )
     if kind is DocumentKind.UNKNOWN:
         chosen = template or rng.choice(sorted(UNKNOWN_TEMPLATES))

@@ -207,3 +207,16 @@ class TestCommittedExamples:
             assert truth["image"] == image.name
             with Image.open(image) as raw:
                 assert raw.size == (truth["width"], truth["height"])
+
+
+class TestForeignSeal:
+    def test_a_referral_form_can_carry_another_units_seal(self) -> None:
+        person = make_person(random.Random(1), city="321000")
+        own = render_document(DocumentKind.REFERRAL_FORM, person, random.Random(2))
+        foreign = render_document(
+            DocumentKind.REFERRAL_FORM, person, random.Random(2), seal_text="扬州市恒达贸易有限公司"
+        )
+
+        assert [s.text for s in foreign.seals] == ["扬州市恒达贸易有限公司"]
+        assert own.seals
+        assert all("贸易" not in s.text for s in own.seals)
