@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-import structlog
 import typer
 import yaml
 from typer.testing import CliRunner
@@ -45,19 +43,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _structlog_defaults() -> Iterator[None]:
-    # The commands send log events to stderr; other tests expect structlog's defaults.
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "var"
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(directory))
-    monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("INTAKE_POLICY_DIR", raising=False)
-    return directory
+def _structlog_defaults(structlog_defaults: None) -> None:
+    """Every command test leaves structlog as it found it."""
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ are blank, and only an invisible text layer spells the documents.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from api import wiring
@@ -56,19 +54,8 @@ PERMIT = [
 
 
 @pytest.fixture(autouse=True)
-def _structlog_defaults() -> Iterator[None]:
-    # The commands send log events to stderr; other tests expect structlog's defaults.
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "var"
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(directory))
-    monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("INTAKE_POLICY_DIR", raising=False)
-    return directory
+def _structlog_defaults(structlog_defaults: None) -> None:
+    """Every command test leaves structlog as it found it."""
 
 
 @pytest.fixture

@@ -1,0 +1,26 @@
+"""Fixtures the command-line tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+
+@pytest.fixture
+def structlog_defaults() -> Iterator[None]:
+    """Restore structlog's defaults: the commands send log events to stderr."""
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory, with the database and pack settings left to their defaults."""
+    directory = tmp_path / "var"
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(directory))
+    monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("INTAKE_POLICY_DIR", raising=False)
+    return directory
