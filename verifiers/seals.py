@@ -45,6 +45,7 @@ class _Reading(Enum):
     PARTIAL = "partial"
     OTHER = "other"
     UNLIKE = "unlike"
+    UNTIED = "untied"
     UNREAD = "unread"
 
 
@@ -95,6 +96,8 @@ def _judge(
         return Outcome.PASS, f"已盖{what}（印章文字部分读出，与{issuer}相符）"
     if _Reading.UNLIKE in found:
         return Outcome.UNSURE, f"印章文字与{what}不符，请人工核对"
+    if _Reading.UNTIED in found:
+        return Outcome.UNSURE, f"未能读出材料上的出具单位，无法核对{what}，请人工核对"
     return Outcome.UNSURE, f"{what}的印章文字未能读出，请人工核对"
 
 
@@ -117,6 +120,10 @@ def _read_seal(text: str, rule: SealIssuer, *, issuer: str) -> _Reading:
         if _is_partial_reading(text, issuer, distinctive=_distinctive(issuer, rule)):
             return _Reading.PARTIAL
         return _Reading.UNLIKE
+    if rule.issuer_field:
+        # The document's issuer was not read: a seal of the right kind (医院, 公司)
+        # could be anyone's, and a missing name never counts as a match.
+        return _Reading.UNTIED
     if any(w in text for w in rule.words):
         return _Reading.ISSUER
     return _Reading.UNLIKE
