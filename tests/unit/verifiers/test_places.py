@@ -6,34 +6,16 @@ from datetime import date
 
 import pytest
 
-from ocr.domain import DocumentKind, DocumentReading, Field, Quality
 from ocr.idnumber import check_character
 from tests.factories import make_facts
-from verifiers import Decision, Evidence, Verdict, load_packs, verify_filing
+from tests.unit.verifiers.test_verify import _doc
+from verifiers import Decision, Verdict, load_packs, verify_filing
 from verifiers.policy import PolicyBook
 
 BOOK: PolicyBook = load_packs()
 FILED = date(2025, 6, 1)
 NAME = "李秀英"
 IDN = "32100219700302142" + check_character("32100219700302142")  # made up, female, 1970
-
-
-def _doc(kind: str, doc_id: str, **fields: str) -> Evidence:
-    reading = DocumentReading(
-        index=0,
-        box=(0, 0, 1, 1),
-        kind=DocumentKind(kind),
-        kind_confidence=0.96,
-        fields={k: Field(value=v, confidence=0.95) for k, v in fields.items()},
-    )
-    return Evidence(
-        document_id=doc_id,
-        page=1,
-        reading=reading,
-        quality=Quality(),
-        image_sha256=doc_id * 8,
-        phash="0f" * 8,
-    )
 
 
 def _verify(**permit_fields: str) -> Verdict:
