@@ -216,6 +216,12 @@ _FOREIGN_TITLE_WEIGHT: Final = 5.0
 _TITLES: Final = tuple(
     cue for cues in _CUES.values() for cue, weight in cues if weight >= _TITLE_WEIGHT
 )
+# A heading holding one of our kinds' distinctive words (转院审批表, 户口登记表) is no
+# foreign title, though the word is not a title of its own.
+_KIND_WORD_WEIGHT: Final = 3.0
+_KIND_WORDS: Final = tuple(
+    cue for cues in _CUES.values() for cue, weight in cues if weight >= _KIND_WORD_WEIGHT
+)
 
 _CARD_KINDS: Final = frozenset(
     {K.ID_CARD_FRONT, K.ID_CARD_BACK, K.SOCIAL_SECURITY_CARD, K.RESIDENCE_PERMIT}
@@ -328,7 +334,7 @@ def _foreign_titles(headings: Sequence[str]) -> list[str]:
         for line in headings
         if 4 <= len(line) <= _HEADING_MAX_CHARS
         and line.endswith(_FOREIGN_TITLE_ENDINGS)
-        and not any(title in line for title in _TITLES)
+        and not any(word in line for word in _KIND_WORDS)
     ]
 
 

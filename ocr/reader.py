@@ -63,7 +63,7 @@ from ocr.seals import SealCandidate, find_seals
 
 __all__ = ["READER_VERSION", "Reader"]
 
-READER_VERSION: Final = "reader-7"
+READER_VERSION: Final = "reader-8"
 _SEED_CONFIDENCE: Final = 0.35
 _COLUMN_SEED_CONFIDENCE: Final = 0.9
 _COLUMN_GAP_LINES: Final = 0.8

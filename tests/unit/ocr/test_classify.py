@@ -76,6 +76,10 @@ class TestClassifyText:
             ),
             (["转诊转院申请表", "临床诊断 肺炎", "转往医院 某医院"], DocumentKind.REFERRAL_FORM),
             (
+                ["异地转院审批表", "临床诊断 肺癌", "转入医院 某医院", "医保办意见"],
+                DocumentKind.REFERRAL_FORM,
+            ),
+            (
                 ["个人承诺书", "本人李四，身份证号码", "承诺人（签字）："],
                 DocumentKind.COMMITMENT_LETTER,
             ),
