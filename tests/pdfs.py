@@ -60,7 +60,7 @@ def build_pdf(pages: Sequence[PdfPage]) -> bytes:
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
         b"/FontDescriptor 6 0 R /DW 1000 /CIDToGIDMap /Identity >>"
     )
-    objects.append(_stream(_to_unicode(used)))
+    objects.append(pdf_stream(_to_unicode(used)))
     objects.append(
         b"<< /Type /FontDescriptor /FontName /NotoSansCJKsc-Regular /Flags 4 "
         b"/FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
@@ -73,7 +73,7 @@ def build_pdf(pages: Sequence[PdfPage]) -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
-    return _file(objects)
+    return pdf_file(objects)
 
 
 def _font(descendant: int) -> bytes:
@@ -115,7 +115,7 @@ def _add_page(objects: list[bytes], page: PdfPage) -> int:
         image_ops.append(b"q %.2f 0 0 %.2f 0 0 cm /Im1 Do Q" % (width, height))
     text_ops = [_text_op(t, height) for t in page.texts]
     ops = [*text_ops, *image_ops] if page.image_after_text else [*image_ops, *text_ops]
-    objects.append(_stream(b"\n".join(ops)))
+    objects.append(pdf_stream(b"\n".join(ops)))
     content = len(objects)
     objects.append(
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << %s >> "
@@ -140,11 +140,13 @@ def _text_op(text: PdfText, page_height: float) -> bytes:
     )
 
 
-def _stream(body: bytes) -> bytes:
+def pdf_stream(body: bytes) -> bytes:
+    """A PDF stream object holding ``body``."""
     return b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
 
 
-def _file(objects: Sequence[bytes]) -> bytes:
+def pdf_file(objects: Sequence[bytes]) -> bytes:
+    """Serialise numbered objects (the first is the catalog) with their cross-reference table."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -30,7 +30,7 @@ from ocr.images import (
     perceptual_hash,
     sniff_file_type,
 )
-from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
+from tests.pdfs import PdfPage, PdfText, build_pdf, pdf_file, pdf_stream, photo_jpeg
 
 RED = (220, 20, 20)
 WHITE = (255, 255, 255)
@@ -101,8 +101,7 @@ def text_pdf(lines: list[str], *, pages: int = 1) -> bytes:
         for line in lines:
             ops.append(f"BT /F1 24 Tf 72 {y} Td ({line}) Tj ET")
             y -= 40
-        stream = "\n".join(ops).encode()
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(pdf_stream("\n".join(ops).encode()))
         content_ref = len(objects)
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
@@ -113,19 +112,7 @@ def text_pdf(lines: list[str], *, pages: int = 1) -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def blank_pdf(pages: int) -> bytes:
