@@ -26,7 +26,7 @@ import structlog
 
 from intake.domain import Document, DocumentId, DocumentStatus, Page, StoredReading
 from intake.ports import BlobStore, PageReader, UnitOfWorkFactory
-from ocr.domain import DocumentKind, PageReading, PageSource, PdfPageLayer, Quality
+from ocr.domain import DocumentKind, PageReading, Quality
 from ocr.images import (
     SNIFF_BYTES,
     FileType,
@@ -179,38 +179,33 @@ class AnalysisService:
     def _read_pages(
         self, reader: PageReader, pages: list[Page], original: bytes
     ) -> list[PageReading]:
-        """Read every page, taking cached readings first and caching new ones.
-
-        The cache is keyed by the page image alone, so only readings that depend
-        on the pixels alone go through it: a PDF page with a text layer, or one
-        that is born-digital, is judged against this file's own layer every time
-        (the same scan under another file's forged layer must not inherit a clean
-        finding, nor an image upload a PDF's).
-        """
+        """Read every page, taking cached readings first and caching new ones."""
         version = reader.version
-        # A PDF page's text layer comes from the original; nothing is rendered again.
-        layers = pdf_text_layers(original)
         readings: dict[int, PageReading] = {}
         with self._uow_factory() as uow:
             for page in pages:
                 stored = uow.readings.get(page.image_sha256, version)
-                if stored is not None and _pixels_only(layers.get(page.number)):
+                if stored is not None:
                     readings[page.number] = stored.reading
-        for page in (p for p in pages if p.number not in readings):
-            layer = layers.get(page.number)
+        missing = [p for p in pages if p.number not in readings]
+        # A PDF page's text layer comes from the original; nothing is rendered again.
+        text_layers = pdf_text_layers(original) if missing else {}
+        for page in missing:
             image = decode_image(self._blobs.get(page.image_sha256))
             # The upload measured this page's quality on the same pixels already.
             reading = reader.read_page(
-                image, page=page.number, text_layer=layer, quality=page.quality
+                image,
+                page=page.number,
+                text_layer=text_layers.get(page.number),
+                quality=page.quality,
             )
-            if _pixels_only(layer):
-                with self._uow_factory() as uow:
-                    uow.readings.put(
-                        StoredReading(
-                            image_sha256=page.image_sha256, engine_version=version, reading=reading
-                        )
+            with self._uow_factory() as uow:
+                uow.readings.put(
+                    StoredReading(
+                        image_sha256=page.image_sha256, engine_version=version, reading=reading
                     )
-                    uow.commit()
+                )
+                uow.commit()
             readings[page.number] = reading
         return [readings[p.number] for p in pages]
 
@@ -272,8 +267,3 @@ def _document_kind(readings: list[PageReading]) -> tuple[DocumentKind | None, fl
     known = [d for d in found if d.kind is not DocumentKind.UNKNOWN] or found
     best = max(known, key=lambda d: d.kind_confidence)
     return (best.kind, best.kind_confidence)
-
-
-def _pixels_only(layer: PdfPageLayer | None) -> bool:
-    """Tell whether a page's reading depends on its pixels alone (no layer to judge)."""
-    return layer is None or (not layer.lines and layer.source is PageSource.RASTER)

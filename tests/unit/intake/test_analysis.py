@@ -13,7 +13,6 @@ from intake.submission import SubmissionService
 from ocr.domain import DocumentKind, DocumentReading, PageReading
 from tests.factories import document_image, jpeg_bytes, make_new_filing, ok_quality, pdf_bytes
 from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader
-from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
 
 Image = npt.NDArray[np.uint8]
 
@@ -157,28 +156,6 @@ class TestReading:
         for _ in range(2):
             analysis.analyse_document(self._upload(filings, submission, app_a, image))
         assert reader.calls == 1
-
-    def test_a_pdf_layer_is_judged_for_each_file_not_taken_from_the_cache(
-        self,
-        database: FakeDatabase,
-        blobs: FakeBlobStore,
-        limits: UploadLimits,
-        filings: FilingService,
-        submission: SubmissionService,
-        app_a: Principal,
-    ) -> None:
-        reader = FakeReader()
-        analysis = self._reading_analysis(database, blobs, limits, reader)
-        scan = photo_jpeg(document_image(seed=5))
-        claim = PdfText(text="居住证 姓名 王建国", x=60, y=80, mode=3)
-        filing = filings.create(app_a, make_new_filing())
-        for page in (PdfPage(image=scan), PdfPage(image=scan, texts=(claim,))):
-            data = build_pdf([page])
-            document = submission.add_document(app_a, filing.id, data=data).document
-            analysis.analyse_document(document.id)
-        # The bare scan is cached; the same scan under a layer is read against that layer.
-        assert reader.calls == 2
-        assert len(database.store.readings) == 1
 
     def test_a_reader_failure_fails_the_document_with_its_reason(
         self,
