@@ -9,8 +9,9 @@ are missing. The task is a pipeline of small steps on one document::
       -> read every page (reading cache first) -> record ``analysed`` with the
       document's kind (or ``failed`` with a reason)
 
-Readings are cached by (page image SHA-256, reader version): the same image
-is never read twice, whichever filing it arrives in.
+Readings are cached by (page key, reader version): the same photo is never
+read twice, whichever filing it arrives in. A PDF page's key also names its
+file, whose text layer the reading judges (``Document.reading_key``).
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ class AnalysisService:
             original = self._blobs.get(document.sha256)
             pages = self._confirm_pages(document, original)
             readings = (
-                self._read_pages(self._reader, pages, original) if self._reader is not None else []
+                self._read_pages(self._reader, document, pages, original)
+                if self._reader is not None
+                else []
             )
         # The task boundary: whatever went wrong with this one document (a missing
         # or damaged blob, an undecodable file, an adapter error) is recorded on it.
@@ -177,14 +180,14 @@ class AnalysisService:
         )
 
     def _read_pages(
-        self, reader: PageReader, pages: list[Page], original: bytes
+        self, reader: PageReader, document: Document, pages: list[Page], original: bytes
     ) -> list[PageReading]:
         """Read every page, taking cached readings first and caching new ones."""
         version = reader.version
         readings: dict[int, PageReading] = {}
         with self._uow_factory() as uow:
             for page in pages:
-                stored = uow.readings.get(page.image_sha256, version)
+                stored = uow.readings.get(document.reading_key(page), version)
                 if stored is not None:
                     readings[page.number] = stored.reading
         missing = [p for p in pages if p.number not in readings]
@@ -202,7 +205,9 @@ class AnalysisService:
             with self._uow_factory() as uow:
                 uow.readings.put(
                     StoredReading(
-                        image_sha256=page.image_sha256, engine_version=version, reading=reading
+                        image_sha256=document.reading_key(page),
+                        engine_version=version,
+                        reading=reading,
                     )
                 )
                 uow.commit()

@@ -6,6 +6,7 @@ Plain types only; no framework imports. Validation of applicant data
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -13,6 +14,7 @@ from typing import Any, NewType
 from uuid import UUID
 
 from ocr.domain import DocumentKind, PageReading, Quality
+from ocr.images import FileType
 
 FilingId = NewType("FilingId", UUID)
 DocumentId = NewType("DocumentId", UUID)
@@ -149,10 +151,27 @@ class Document:
     def quality_ok(self) -> bool:
         return all(p.quality.ok for p in self.pages)
 
+    def reading_key(self, page: Page) -> str:
+        """The reading cache's key for one of this document's pages.
+
+        A photo's reading depends on its pixels alone. A PDF page's reading
+        also holds what the file's text layer claims beside the pixels (a
+        layer the page does not show, a born-digital page), so it is keyed by
+        the pixels and the file: the same scan under another layer is read
+        again, never given this file's findings.
+        """
+        if self.content_type != FileType.PDF.content_type:
+            return page.image_sha256
+        return hashlib.sha256(f"{page.image_sha256}:{self.sha256}".encode()).hexdigest()
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredReading:
-    """A page reading cached by the page image hash and the engine version."""
+    """A page reading cached by its page key and the engine version.
+
+    The key (``image_sha256``) is ``Document.reading_key``: the page image's
+    SHA-256, or for a PDF page a SHA-256 of the image and its file.
+    """
 
     image_sha256: str
     engine_version: str

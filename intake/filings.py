@@ -272,7 +272,7 @@ class FilingService:
         version = self._reader_version()
         found: dict[DocumentId, list[PageReading]] = {}
         for document in documents:
-            pages = [uow.readings.get(p.image_sha256, version) for p in document.pages]
+            pages = [uow.readings.get(document.reading_key(p), version) for p in document.pages]
             found[document.id] = [stored.reading for stored in pages if stored is not None]
         return found
 

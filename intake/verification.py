@@ -212,7 +212,10 @@ class VerificationService:
                 continue
             for page in document.pages:
                 _add_page(
-                    filing_evidence, uow.readings.get(page.image_sha256, version), document, page
+                    filing_evidence,
+                    uow.readings.get(document.reading_key(page), version),
+                    document,
+                    page,
                 )
         return filing_evidence
 

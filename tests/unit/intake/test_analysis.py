@@ -10,9 +10,10 @@ from intake.analysis import AnalysisService, UploadLimits
 from intake.domain import DocumentId, DocumentStatus, Principal
 from intake.filings import FilingService
 from intake.submission import SubmissionService
-from ocr.domain import DocumentKind, DocumentReading, PageReading
+from ocr.domain import DocumentKind, DocumentReading, PageReading, PdfPageLayer
 from tests.factories import document_image, jpeg_bytes, make_new_filing, ok_quality, pdf_bytes
 from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader
+from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
 
 Image = npt.NDArray[np.uint8]
 
@@ -156,6 +157,44 @@ class TestReading:
         for _ in range(2):
             analysis.analyse_document(self._upload(filings, submission, app_a, image))
         assert reader.calls == 1
+
+    def test_a_scan_under_another_text_layer_is_read_against_its_own_file(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        filings: FilingService,
+        submission: SubmissionService,
+        app_a: Principal,
+    ) -> None:
+        # One scan, once as a plain PDF and once under a layer that its page does not show.
+        scan = photo_jpeg(document_image(seed=6))
+        hidden = [PdfText(text="上海市居住证 公民身份号码", x=60, y=80, mode=3)]
+        plain, forged = (build_pdf([PdfPage(image=scan, texts=texts)]) for texts in ([], hidden))
+
+        layers: list[int] = []
+
+        class LayerReader(FakeReader):
+            def read_page(self, *args: object, **kwargs: object) -> PageReading:
+                layer = kwargs.get("text_layer")
+                layers.append(len(layer.lines) if isinstance(layer, PdfPageLayer) else 0)
+                return super().read_page(*args, **kwargs)  # type: ignore[arg-type]
+
+        reader = LayerReader()
+        analysis = self._reading_analysis(database, blobs, limits, reader)
+        documents = []
+        for data in (plain, forged):
+            filing = filings.create(app_a, make_new_filing())
+            document = submission.add_document(app_a, filing.id, data=data).document
+            analysis.analyse_document(document.id)
+            documents.append(database.store.documents[document.id])
+
+        first, second = (d.pages[0] for d in documents)
+        assert first.image_sha256 == second.image_sha256
+        assert layers == [0, 1]
+        keys = {d.reading_key(d.pages[0]) for d in documents}
+        assert len(keys) == 2
+        assert all(key[0] in keys for key in database.store.readings)
 
     def test_a_reader_failure_fails_the_document_with_its_reason(
         self,
