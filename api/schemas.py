@@ -413,5 +413,12 @@ class FilingRequirementOut(BaseModel):
     insured_region: str = Field(examples=["320509"])
     treatment_region: str = Field(examples=["310118"])
     required: bool
-    zone: str | None = Field(default=None, description="The filing-free zone, when one applies.")
+    zone: str | None = Field(
+        default=None,
+        description=(
+            "Why no filing is needed: the insured person's own pooling area "
+            "(参保地统筹区（苏州市）) or the pack's filing-free zone; null when one is needed."
+        ),
+        examples=["参保地统筹区（苏州市）"],
+    )
     message: str = Field(examples=["吴江参保人员在上海就医无需备案"])

@@ -29,7 +29,7 @@ from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
 from verifiers.evidence import CheckContext, read_date, read_field, ref
 
-__all__ = ["check_applicant_id_number", "check_identity", "compare_names"]
+__all__ = ["check_applicant_id_number", "check_identity", "compare_names", "compare_read_name"]
 
 # Documents that must print the holder's ID number; others are checked when they do.
 _ID_REQUIRED: Final[frozenset[DocumentKind]] = frozenset(
@@ -135,6 +135,20 @@ def _check_name(ctx: CheckContext, evidence: Evidence) -> CheckResult:
         Outcome.FAIL: "材料上的姓名与申请人不一致",
     }
     return ctx.result(CheckCode.NAME, outcome, messages[outcome], refs)
+
+
+def compare_read_name(expected: str, found: Field) -> Outcome:
+    """Compare a name read without an ID number beside it to the filed one.
+
+    As :func:`compare_names`, except that a reading whose per-character
+    alternatives allow the filed name is a possible misreading (``unsure``),
+    never another person: nothing on the page establishes the person, so it
+    cannot pass either.
+    """
+    outcome = compare_names(expected, found.value)
+    if outcome is not Outcome.PASS and _reads_as(expected, found):
+        return Outcome.UNSURE
+    return outcome
 
 
 def _reads_as(expected: str, found: Field) -> bool:

@@ -13,7 +13,7 @@ from ocr.domain import DocumentKind
 from verifiers.codes import CheckCode
 from verifiers.domain import CheckResult, Evidence, Outcome
 from verifiers.evidence import CheckContext, check_place, read_date, read_field, ref
-from verifiers.identity import compare_names
+from verifiers.identity import compare_read_name
 from verifiers.seals import check_seal
 
 __all__ = ["check_household", "check_residence"]
@@ -109,7 +109,7 @@ def _link_by_head(
         h is None for h in heads
     ):
         return ctx.result(code, Outcome.UNSURE, "无法核对户口簿首页与本人页是否同一户", refs)
-    outcomes = {compare_names(ctx.facts.applicant_name, h.value) for h in heads if h is not None}
+    outcomes = {compare_read_name(ctx.facts.applicant_name, h) for h in heads if h is not None}
     if Outcome.FAIL in outcomes:
         return ctx.result(code, Outcome.FAIL, "户口簿首页的户主不是申请人，不属于同一户", refs)
     if Outcome.UNSURE in outcomes:

@@ -455,6 +455,27 @@ class TestHousehold:
     def test_another_head_is_another_household(self) -> None:
         assert self._outcome(self._pages(head="李志红", relation="户主")) == "fail"
 
+    def test_a_head_whose_characters_allow_the_applicant_is_a_misreading(self) -> None:
+        # 汪 read where the pixels also allow 王: a person looks, it is no other household.
+        front, person = self._pages(head="汪建国", relation="户主")
+        alternatives = ((("汪", 0.51), ("王", 0.47)), (("建", 0.99),), (("国", 0.99),))
+        head = Field(value="汪建国", confidence=0.6, alternatives=alternatives)
+        front = dataclasses.replace(
+            front,
+            reading=dataclasses.replace(
+                front.reading, fields={**front.reading.fields, "household_head": head}
+            ),
+        )
+        assert self._outcome([front, person]) == "unsure"
+        plain = dataclasses.replace(head, alternatives=())
+        front = dataclasses.replace(
+            front,
+            reading=dataclasses.replace(
+                front.reading, fields={**front.reading.fields, "household_head": plain}
+            ),
+        )
+        assert self._outcome([front, person]) == "fail"
+
     def test_without_a_link_a_person_decides(self) -> None:
         assert self._outcome(self._pages(head="王志红", relation="之子")) == "unsure"
 
