@@ -57,7 +57,8 @@ class QualityThresholds:
       under ``min_document_area`` of the frame was found).
     * ``max_glare`` 0.03: blown-out blobs holding at most ``max_glare_ink`` ink,
       not touching the document's edge, with the paper around them under
-      ``max_glare_surround``.
+      ``max_glare_surround`` and at least ``min_marks_beside_glare`` marks of
+      print on both sides (a spot on the table or a blank margin hides none).
     * Exposure limits as before: ``min_paper_brightness`` 0.38,
       ``min_overexposed_ink`` 0.50 with ``min_overexposed_clipped`` 0.30.
     """
@@ -91,6 +92,8 @@ class QualityThresholds:
     glare_level: int = 250
     glare_max_saturation: int = 40
     min_glare_blob: float = 0.002
+    # Marks of print needed on each side of a highlight for it to hide print.
+    min_marks_beside_glare: int = 5
     max_glare_paper: float = 245.0
 
 
@@ -175,7 +178,8 @@ def _measure(
     inside = None if document_mask is None else document_mask > 0
     # Marks are counted over the whole frame: a border found inside a card is no reason
     # to overlook its print.
-    marks, mark_height = _text_marks(grey, inside=None, thresholds=thresholds)
+    centres, mark_height = _text_marks(grey, inside=None, thresholds=thresholds)
+    marks = len(centres)
     edges, sharpness = _edges_and_sharpness(
         grey, inside=inside, mark_height=mark_height, thresholds=thresholds
     )
@@ -186,7 +190,7 @@ def _measure(
         paper=paper,
         ink=ink,
         clipped=float(np.count_nonzero(region >= thresholds.glare_level)) / max(region.size, 1),
-        glare=_glare(working, document_mask=document_mask, thresholds=thresholds),
+        glare=_glare(working, document_mask=document_mask, marks=centres, thresholds=thresholds),
         content=edges / max(int(grey.size if inside is None else np.count_nonzero(inside)), 1),
         edge_pixels=edges,
         marks=marks,
@@ -199,15 +203,16 @@ def _text_marks(
     *,
     inside: npt.NDArray[np.bool_] | None,
     thresholds: QualityThresholds,
-) -> tuple[int, float]:
-    """Count the marks that look like pieces of characters, and their median height.
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Find the marks that look like pieces of characters, and their median height.
 
     Ink is what is clearly darker than its neighbourhood; a mark is one
     connected piece of it no larger than a character could be on the page
     and not a hair-thin streak (wood grain, a table's edge).
 
     Returns:
-        The number of marks and their median height in working pixels (0 when none).
+        The marks' centres (``x, y`` rows) and their median height in working
+        pixels (0 when none).
     """
     t = thresholds
     ink = cv2.adaptiveThreshold(
@@ -215,7 +220,7 @@ def _text_marks(
     )
     if inside is not None:
         ink[~inside] = 0
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     height, width = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     area = stats[1:, cv2.CC_STAT_AREA]
     limit = max(grey.shape) * t.max_mark_share
@@ -228,8 +233,8 @@ def _text_marks(
         & (height <= t.max_mark_elongation * width)
     )
     if not keep.any():
-        return 0, 0.0
-    return int(np.count_nonzero(keep)), float(np.median(height[keep]))
+        return np.zeros((0, 2)), 0.0
+    return np.asarray(centroids[1:][keep], np.float64), float(np.median(height[keep]))
 
 
 def _edges_and_sharpness(
@@ -297,13 +302,17 @@ def _glare(
     working: npt.NDArray[np.uint8],
     *,
     document_mask: npt.NDArray[np.uint8] | None,
+    marks: npt.NDArray[np.float64],
     thresholds: QualityThresholds,
 ) -> float:
     """Share of the document under highlights that wiped its print out.
 
     A highlight is a blown-out, unsaturated blob inside the document (not
     touching its edge: bright paper at the margins is paper) with no ink left
-    in it (text that still shows through a highlight is read).
+    in it (text that still shows through a highlight is read), brighter than
+    the paper around it, and lying where print is: print on both sides of it
+    across its rows or its columns. A highlight on the table beside a card,
+    or on a blank margin, hides nothing that could be read.
     """
     t = thresholds
     colour = working if working.ndim == 3 else cv2.cvtColor(working, cv2.COLOR_GRAY2BGR)
@@ -336,9 +345,29 @@ def _glare(
         if area < t.min_glare_blob * region_pixels or i in touching or holes > t.max_glare_ink:
             continue
         box = np.asarray(stats[i, :4], np.int32)
-        if _stands_out(value, labels == i, region > 0, box=box, thresholds=t):
+        if _amid_print(marks, box, thresholds=t) and _stands_out(
+            value, labels == i, region > 0, box=box, thresholds=t
+        ):
             total += area
     return total / region_pixels
+
+
+def _amid_print(
+    marks: npt.NDArray[np.float64], box: npt.NDArray[np.int32], *, thresholds: QualityThresholds
+) -> bool:
+    """Whether print lies on two sides of a box (of left, right, above and below)."""
+    x, y, w, h = (int(v) for v in box)
+    if not len(marks):
+        return False
+    xs, ys = marks[:, 0], marks[:, 1]
+    rows, columns = (ys >= y) & (ys <= y + h), (xs >= x) & (xs <= x + w)
+    least = thresholds.min_marks_beside_glare
+
+    def enough(side: npt.NDArray[np.bool_]) -> bool:
+        return int(np.count_nonzero(side)) >= least
+
+    sides = (rows & (xs < x), rows & (xs > x + w), columns & (ys < y), columns & (ys > y + h))
+    return sum(enough(side) for side in sides) >= 2
 
 
 def _stands_out(

@@ -347,6 +347,16 @@ class TestGlare:
         photo = phone_photo(page=overexpose(page, gain=1.0, offset=10), fill=0.4, seed=3)
         assert "glare" not in codes(photo)
 
+    def test_a_highlight_beside_the_page_hides_no_print(self) -> None:
+        # A page on a plain light desk (no border to find) and a lamp's spot on the desk.
+        frame = np.full((1500, 2000, 3), 215, np.uint8)
+        page = cv2.resize(document_page(seed=3), (900, 1273)) * 0.9  # off-white paper
+        frame[100:1373, 1000:1900] = page.astype(np.uint8)
+        photo = add_glare(frame, radius=0.06, centre=(0.25, 0.5))
+        assert "glare" not in codes(photo)
+        # Everything else alike, the spot on the page's print is glare.
+        assert "glare" in codes(add_glare(frame, radius=0.06, centre=(0.72, 0.45)))
+
     def test_white_paper_of_a_scan_is_not_glare(self, scan: Bgr) -> None:
         assert assess_quality(scan).glare == 0.0
 
