@@ -21,6 +21,7 @@ from intake.analysis import AnalysisService
 from intake.filings import FilingService
 from intake.pipeline import Pipeline
 from intake.ports import BlobStore, Clock, PageReader, TaskDispatcher, UnitOfWorkFactory
+from intake.review import ReviewService
 from intake.submission import SubmissionService
 from intake.verification import VerificationService
 from ocr.engines.rapid import RapidOcrEngine
@@ -59,6 +60,7 @@ class Services:
     dispatcher: TaskDispatcher
     filings: FilingService
     submission: SubmissionService
+    review: ReviewService
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
@@ -136,6 +138,13 @@ def build_services(
         dispatcher=dispatcher,
         filings=FilingService(
             uow_factory, clock=clock, book=book, reader_version=lambda: reader.version
+        ),
+        review=ReviewService(
+            uow_factory,
+            book=book,
+            clock=clock,
+            verification=verification,
+            reader_version=lambda: reader.version,
         ),
         submission=SubmissionService(
             uow_factory,

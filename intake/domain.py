@@ -19,6 +19,7 @@ from ocr.images import FileType
 FilingId = NewType("FilingId", UUID)
 DocumentId = NewType("DocumentId", UUID)
 VerificationId = NewType("VerificationId", UUID)
+RecordId = NewType("RecordId", UUID)
 
 
 class FilingType(StrEnum):
@@ -116,6 +117,11 @@ class Filing:
     valid_from: date | None = None
     valid_until: date | None = None
     submitted_at: datetime | None = None
+    open_checks: tuple[str, ...] = ()
+    """Codes of the latest verdict's blocking checks that did not pass (queue filter)."""
+    review_requested_at: datetime | None = None
+    """When the applicant asked for a person to look at the filing (PIPL art. 24)."""
+    review_request_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,3 +208,77 @@ class VerificationRecord:
     policy_version: str
     engine_version: str
     verdict: dict[str, Any]
+
+
+class ReviewAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_MATERIALS = "request_materials"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewClaim:
+    """A reviewer's lock on a filing, held until ``expires_at``."""
+
+    filing_id: FilingId
+    reviewer: str
+    claimed_at: datetime
+    expires_at: datetime
+
+    def held_by(self, reviewer: str, now: datetime) -> bool:
+        return self.reviewer == reviewer and self.expires_at > now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Correction:
+    """A reviewer's value for a field of one document found on a page, or for its kind.
+
+    The machine's value stays beside it; the latest correction of a field wins.
+    """
+
+    id: RecordId
+    filing_id: FilingId
+    document_id: DocumentId
+    page: int
+    index: int
+    """Which document on the page (a page may hold two cards)."""
+    field: str
+    """A reading field name, or ``kind``."""
+    machine_value: str | None
+    reviewer_value: str
+    reviewer: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewDecision:
+    """A reviewer's decision on a filing, kept forever."""
+
+    id: RecordId
+    filing_id: FilingId
+    action: ReviewAction
+    reasons: tuple[str, ...]
+    note: str
+    message: str
+    """What the applicant is told (the reasons' texts, or the materials asked for)."""
+    reviewer: str
+    created_at: datetime
+    from_status: FilingStatus
+    to_status: FilingStatus
+    machine_checks: tuple[str, ...] = ()
+    """The open checks that routed the filing to a person, when it was decided."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRecord:
+    """Who saw or did what, when, from where."""
+
+    id: RecordId
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    address: str
+    filing_id: FilingId | None = None
+    target: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)

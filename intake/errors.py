@@ -15,7 +15,12 @@
     │   ├── UploadTooLargeError
     │   ├── EmptyUploadError
     │   └── (ocr.errors.FileError subclasses are raised for type/decoding problems)
-    └── IdempotencyConflictError      same Idempotency-Key, different request
+    ├── IdempotencyConflictError      same Idempotency-Key, different request
+    └── ReviewError                   a reviewer's request that the review rules refuse
+        ├── ClaimHeldError            another reviewer holds the filing
+        ├── ClaimRequiredError        act on a filing only while holding its claim
+        ├── InvalidReviewError        unknown reason code, field, document or value
+        └── MaterialsMissingError     approve only once every material group is present
 
 Callers catch ``IntakeError``; the API maps each class to a status and code.
 """
@@ -115,3 +120,37 @@ class IdempotencyConflictError(IntakeError):
     def __init__(self, key: str) -> None:
         super().__init__(f"Idempotency-Key {key!r} was used with a different request")
         self.key = key
+
+
+class ReviewError(IntakeError):
+    """A reviewer's request that the review rules refuse."""
+
+
+class ClaimHeldError(ReviewError):
+    def __init__(self, *, filing_id: object, holder: str, expires_at: object) -> None:
+        super().__init__(f"filing {filing_id} is claimed by another reviewer until {expires_at}")
+        self.filing_id = filing_id
+        self.holder = holder
+        self.expires_at = expires_at
+
+
+class ClaimRequiredError(ReviewError):
+    def __init__(self, *, filing_id: object) -> None:
+        super().__init__(f"claim filing {filing_id} before correcting or deciding it")
+        self.filing_id = filing_id
+
+
+class InvalidReviewError(ReviewError):
+    def __init__(self, reason: str, *, field: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+
+
+class MaterialsMissingError(ReviewError):
+    def __init__(self, *, groups: list[str]) -> None:
+        super().__init__(
+            f"material groups still missing: {groups}; correct a document's kind, "
+            "or request the materials"
+        )
+        self.groups = groups

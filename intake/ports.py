@@ -21,12 +21,16 @@ import numpy as np
 import numpy.typing as npt
 
 from intake.domain import (
+    AuditRecord,
+    Correction,
     Document,
     DocumentId,
     Filing,
     FilingId,
     FilingStatus,
     PageFingerprint,
+    ReviewClaim,
+    ReviewDecision,
     StoredReading,
     VerificationRecord,
 )
@@ -107,6 +111,78 @@ class VerificationRepository(Protocol):
         ...
 
 
+class ReviewRepository(Protocol):
+    """Claims, corrections and decisions of the reviewers."""
+
+    def claim(
+        self, filing_id: FilingId, *, reviewer: str, now: datetime, until: datetime
+    ) -> ReviewClaim:
+        """Take or renew the lock on a filing unless another reviewer holds it.
+
+        Atomic: of two reviewers racing for a free filing, one gets it.
+
+        Returns:
+            The claim in force afterwards (the caller's, or the other holder's).
+        """
+        ...
+
+    def get_claim(self, filing_id: FilingId) -> ReviewClaim | None: ...
+
+    def claims(self, filing_ids: list[FilingId]) -> dict[FilingId, ReviewClaim]: ...
+
+    def release(self, filing_id: FilingId, *, reviewer: str) -> bool:
+        """Drop the reviewer's lock; ``False`` when they held none."""
+        ...
+
+    def add_correction(self, correction: Correction) -> None: ...
+
+    def corrections(self, filing_id: FilingId | None = None) -> list[Correction]:
+        """Corrections oldest first: of one filing, or of every filing."""
+        ...
+
+    def add_decision(self, decision: ReviewDecision) -> None: ...
+
+    def decisions(self, filing_id: FilingId | None = None) -> list[ReviewDecision]:
+        """Decisions oldest first: of one filing, or of every filing."""
+        ...
+
+    def queue(
+        self,
+        *,
+        statuses: tuple[FilingStatus, ...],
+        insured_region: str | None = None,
+        filing_type: str | None = None,
+        check: str | None = None,
+        limit: int = 50,
+        after: FilingId | None = None,
+    ) -> list[Filing]:
+        """Filings in these statuses, oldest submission first, filtered as given.
+
+        ``insured_region`` matches a region and the regions under it (``320500``
+        holds ``320509``); ``check`` keeps filings whose open checks hold it.
+        """
+        ...
+
+    def count_by_status(self, statuses: tuple[FilingStatus, ...]) -> dict[FilingStatus, int]: ...
+
+
+class AuditRepository(Protocol):
+    def add(self, record: AuditRecord) -> None: ...
+
+    def list(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        filing_id: FilingId | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        """Records newest first, filtered by every argument given."""
+        ...
+
+
 class IdempotencyRecord(Protocol):
     request_hash: str
     status_code: int
@@ -134,6 +210,8 @@ class UnitOfWork(Protocol):
     readings: ReadingRepository
     verifications: VerificationRepository
     idempotency: IdempotencyRepository
+    reviews: ReviewRepository
+    audit: AuditRepository
 
     def __enter__(self) -> Self: ...
 

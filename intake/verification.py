@@ -24,6 +24,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from intake.domain import (
+    Correction,
     Document,
     DocumentStatus,
     Filing,
@@ -39,12 +40,14 @@ from intake.errors import InvalidTransitionError
 from intake.filings import COMMITMENT_TYPES, visible_filing_or_raise
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from intake.workflow import can_transition, ensure_transition
+from ocr.domain import DocumentKind, Field
 from ocr.images import hamming_distance
 from verifiers import (
     Decision,
     DuplicateHit,
     Evidence,
     FilingFacts,
+    Outcome,
     PolicyBook,
     UnreadDocument,
     UnreadReason,
@@ -54,7 +57,14 @@ from verifiers import (
     verify_filing,
 )
 
-__all__ = ["CancelOutcome", "FilingEvidence", "VerificationService", "filing_facts"]
+__all__ = [
+    "CancelOutcome",
+    "FilingEvidence",
+    "VerificationService",
+    "apply_corrections",
+    "filing_facts",
+    "open_checks",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -189,6 +199,27 @@ class VerificationService:
                 return None
             return self._verdict(uow, filing, uow.documents.list_for_filing(filing_id))
 
+    def reverify(self, filing_id: FilingId) -> VerificationRecord | None:
+        """Verify a filing again in its current status and record the run (after a correction).
+
+        The filing's status does not move (a reviewer decides); its open checks
+        follow the new verdict.
+
+        Returns:
+            The stored run, or ``None`` when there is no such filing.
+        """
+        with self._uow_factory() as uow:
+            filing = uow.filings.get(filing_id)
+            if filing is None:
+                return None
+            verdict = self._verdict(uow, filing, uow.documents.list_for_filing(filing_id))
+            record = self._record(filing, verdict)
+            uow.verifications.add(record)
+            uow.filings.update(replace(filing, open_checks=open_checks(verdict)))
+            uow.commit()
+        log.info("intake.filing.reverified", filing_id=str(filing_id), decision=record.decision)
+        return record
+
     def evidence(self, uow: UnitOfWork, documents: Sequence[Document]) -> FilingEvidence:
         """Every document found on the filing's pages, and every document or page that gave none.
 
@@ -272,15 +303,16 @@ class VerificationService:
     def _verdict(self, uow: UnitOfWork, filing: Filing, documents: Sequence[Document]) -> Verdict:
         others = uow.filings.list(applicant_id_number=filing.applicant.id_number, limit=1000)
         read = self.evidence(uow, documents)
+        found = apply_corrections(read.found, uow.reviews.corrections(filing.id))
         pack = self._book.for_region(filing.insured_region)
         return verify_filing(
             filing_facts(filing, others=others),
-            read.found,
+            found,
             book_or_pack=self._book,
             duplicates=_duplicate_candidates(
                 uow,
                 filing,
-                read.found,
+                found,
                 max_distance=pack.thresholds.near_copy_max_distance,
             ),
             unread=read.unread,
@@ -310,8 +342,51 @@ class VerificationService:
             status=status,
             valid_from=verdict.valid_from if granted else None,
             valid_until=verdict.valid_until if granted else None,
+            open_checks=open_checks(verdict),
             updated_at=self._clock.now(),
         )
+
+
+def open_checks(verdict: Verdict) -> tuple[str, ...]:
+    """The codes of a verdict's blocking checks that did not pass, sorted."""
+    return tuple(
+        sorted({c.code for c in verdict.checks if c.blocking and c.outcome is not Outcome.PASS})
+    )
+
+
+def apply_corrections(
+    found: Sequence[Evidence], corrections: Sequence[Correction]
+) -> list[Evidence]:
+    """The evidence with the reviewers' values in place of the machine's.
+
+    A corrected field keeps the box it was read from (or none, for a value the
+    machine did not find) and counts as certain; the latest correction of a
+    field wins. A corrected kind replaces the machine's kind, with certainty.
+    """
+    latest: dict[tuple[str, int, int], dict[str, str]] = {}
+    for correction in corrections:
+        key = (str(correction.document_id), correction.page, correction.index)
+        latest.setdefault(key, {})[correction.field] = correction.reviewer_value
+    if not latest:
+        return list(found)
+    corrected = []
+    for item in found:
+        values = latest.get(item.key)
+        if not values:
+            corrected.append(item)
+            continue
+        reading = item.reading
+        fields = dict(reading.fields)
+        for name, value in values.items():
+            if name == "kind":
+                continue
+            old = fields.get(name)
+            fields[name] = Field(value=value, confidence=1.0, box=old.box if old else None)
+        kind = DocumentKind(values["kind"]) if "kind" in values else reading.kind
+        confidence = 1.0 if "kind" in values else reading.kind_confidence
+        reading = replace(reading, kind=kind, kind_confidence=confidence, fields=fields)
+        corrected.append(replace(item, reading=reading))
+    return corrected
 
 
 def _add_page(

@@ -4,9 +4,11 @@ The lifecycle (DESIGN.md)::
 
     draft ──submit──> submitted ──verify──> approved | provisional | needs_materials | needs_review
     needs_materials ──submit──> submitted
-    needs_review ──review──> approved | rejected
+    needs_review ──review──> approved | provisional | rejected | needs_materials
+    needs_materials ──the applicant asks for a person──> needs_review
     approved | provisional ──> expired | cancelled
     provisional ──proof uploaded, submit──> submitted (verified again)
+    provisional ──proof uploaded, reviewed──> approved | rejected
 
 Use cases ask :func:`ensure_transition` before they change a status, so a
 rule lives in one table instead of in ``if`` statements across the code.
@@ -33,9 +35,9 @@ _S = FilingStatus
 TRANSITIONS: Final[dict[FilingStatus, frozenset[FilingStatus]]] = {
     _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
     _S.SUBMITTED: frozenset({_S.APPROVED, _S.PROVISIONAL, _S.NEEDS_MATERIALS, _S.NEEDS_REVIEW}),
-    _S.NEEDS_MATERIALS: frozenset({_S.SUBMITTED, _S.CANCELLED}),
-    _S.NEEDS_REVIEW: frozenset({_S.APPROVED, _S.REJECTED}),
-    _S.PROVISIONAL: frozenset({_S.SUBMITTED, _S.EXPIRED, _S.CANCELLED}),
+    _S.NEEDS_MATERIALS: frozenset({_S.SUBMITTED, _S.CANCELLED, _S.NEEDS_REVIEW}),
+    _S.NEEDS_REVIEW: frozenset({_S.APPROVED, _S.PROVISIONAL, _S.REJECTED, _S.NEEDS_MATERIALS}),
+    _S.PROVISIONAL: frozenset({_S.SUBMITTED, _S.EXPIRED, _S.CANCELLED, _S.APPROVED, _S.REJECTED}),
     _S.APPROVED: frozenset({_S.EXPIRED, _S.CANCELLED}),
     _S.REJECTED: frozenset(),
     _S.CANCELLED: frozenset(),

@@ -15,21 +15,27 @@ import numpy as np
 import numpy.typing as npt
 
 from intake.domain import (
+    AuditRecord,
+    Correction,
     Document,
     DocumentId,
     Filing,
     FilingId,
     FilingStatus,
     PageFingerprint,
+    ReviewClaim,
+    ReviewDecision,
     StoredReading,
     VerificationRecord,
 )
 from intake.errors import DuplicateDocumentError
 from intake.ports import (
+    AuditRepository,
     DocumentRepository,
     FilingRepository,
     IdempotencyRepository,
     ReadingRepository,
+    ReviewRepository,
     VerificationRepository,
 )
 from ocr.domain import (
@@ -115,6 +121,10 @@ class _Store:
     readings: dict[tuple[str, str], StoredReading] = field(default_factory=dict)
     verifications: list[VerificationRecord] = field(default_factory=list)
     idempotency: dict[tuple[str, str], FakeIdempotencyRecord] = field(default_factory=dict)
+    claims: dict[FilingId, ReviewClaim] = field(default_factory=dict)
+    corrections: list[Correction] = field(default_factory=list)
+    decisions: list[ReviewDecision] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +281,115 @@ class FakeIdempotencyRepository:
         )
 
 
+class FakeReviewRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def claim(
+        self, filing_id: FilingId, *, reviewer: str, now: datetime, until: datetime
+    ) -> ReviewClaim:
+        held = self._store.claims.get(filing_id)
+        if held is None or held.reviewer == reviewer or held.expires_at <= now:
+            held = ReviewClaim(
+                filing_id=filing_id, reviewer=reviewer, claimed_at=now, expires_at=until
+            )
+            self._store.claims[filing_id] = held
+        return held
+
+    def get_claim(self, filing_id: FilingId) -> ReviewClaim | None:
+        return self._store.claims.get(filing_id)
+
+    def claims(self, filing_ids: list[FilingId]) -> dict[FilingId, ReviewClaim]:
+        return {i: self._store.claims[i] for i in filing_ids if i in self._store.claims}
+
+    def release(self, filing_id: FilingId, *, reviewer: str) -> bool:
+        held = self._store.claims.get(filing_id)
+        if held is None or held.reviewer != reviewer:
+            return False
+        del self._store.claims[filing_id]
+        return True
+
+    def add_correction(self, correction: Correction) -> None:
+        self._store.corrections.append(correction)
+
+    def corrections(self, filing_id: FilingId | None = None) -> list[Correction]:
+        return [c for c in self._store.corrections if filing_id in (None, c.filing_id)]
+
+    def add_decision(self, decision: ReviewDecision) -> None:
+        self._store.decisions.append(decision)
+
+    def decisions(self, filing_id: FilingId | None = None) -> list[ReviewDecision]:
+        return [d for d in self._store.decisions if filing_id in (None, d.filing_id)]
+
+    def queue(
+        self,
+        *,
+        statuses: tuple[FilingStatus, ...],
+        insured_region: str | None = None,
+        filing_type: str | None = None,
+        check: str | None = None,
+        limit: int = 50,
+        after: FilingId | None = None,
+    ) -> list[Filing]:
+        def waiting(filing: Filing) -> bool:
+            if filing.status is FilingStatus.NEEDS_REVIEW:
+                return filing.status in statuses
+            if filing.status is FilingStatus.PROVISIONAL and filing.status in statuses:
+                return any(
+                    d.filing_id == filing.id and d.created_at > filing.updated_at
+                    for d in self._store.documents.values()
+                )
+            return False
+
+        found = sorted(
+            (
+                f
+                for f in self._store.filings.values()
+                if waiting(f)
+                and (not insured_region or f.insured_region.startswith(insured_region.rstrip("0")))
+                and (not filing_type or f.filing_type.value == filing_type)
+                and (not check or check in f.open_checks)
+            ),
+            key=lambda f: (f.submitted_at or f.created_at, str(f.id)),
+        )
+        if after is not None:
+            ids = [f.id for f in found]
+            found = found[ids.index(after) + 1 :] if after in ids else []
+        return found[:limit]
+
+    def count_by_status(self, statuses: tuple[FilingStatus, ...]) -> dict[FilingStatus, int]:
+        return {s: sum(f.status is s for f in self._store.filings.values()) for s in statuses}
+
+
+class FakeAuditRepository:
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add(self, record: AuditRecord) -> None:
+        self._store.audit.append(record)
+
+    def list(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        filing_id: FilingId | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        found = [
+            r
+            for r in reversed(self._store.audit)
+            if actor in (None, r.actor)
+            and action in (None, r.action)
+            and filing_id in (None, r.filing_id)
+            and (since is None or r.at >= since)
+            and (until is None or r.at < until)
+        ]
+        return found[:limit]
+
+
 class FakeUnitOfWork:
     """A unit of work over a copy of the committed state; ``commit`` writes the copy back."""
 
@@ -279,6 +398,8 @@ class FakeUnitOfWork:
     readings: ReadingRepository
     verifications: VerificationRepository
     idempotency: IdempotencyRepository
+    reviews: ReviewRepository
+    audit: AuditRepository
 
     def __init__(self, committed: _Store) -> None:
         self._committed = committed
@@ -292,6 +413,8 @@ class FakeUnitOfWork:
         self.readings = FakeReadingRepository(store)
         self.verifications = FakeVerificationRepository(store)
         self.idempotency = FakeIdempotencyRepository(store)
+        self.reviews = FakeReviewRepository(store)
+        self.audit = FakeAuditRepository(store)
 
     def __enter__(self) -> Self:
         return self
@@ -305,7 +428,17 @@ class FakeUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        for name in ("filings", "documents", "readings", "verifications", "idempotency"):
+        for name in (
+            "filings",
+            "documents",
+            "readings",
+            "verifications",
+            "idempotency",
+            "claims",
+            "corrections",
+            "decisions",
+            "audit",
+        ):
             setattr(self._committed, name, copy.deepcopy(getattr(self._working, name)))
         self.committed = True
 

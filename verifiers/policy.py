@@ -259,6 +259,22 @@ class ProvenanceRules(_Model):
     (no camera or scanner image of it) is no evidence for an automatic approval."""
 
 
+class ReviewRules(_Model):
+    """What reviewers work with: the claim's length and the reasons they may reject for."""
+
+    claim_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    reject_reasons: dict[str, str] = Field(default_factory=dict)
+    """Reason code (``[a-z_]+``) to the Chinese text the applicant is shown."""
+
+    @field_validator("reject_reasons")
+    @classmethod
+    def _reason_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(code for code in value if not code.replace("_", "").isalpha())
+        if bad or not all(text.strip() for text in value.values()):
+            raise ValueError(f"reject reasons need [a-z_] codes and a text: {bad}")
+        return value
+
+
 class ChecksConfig(_Model):
     disabled: tuple[CheckCode, ...] = ()
     advisory: tuple[CheckCode, ...] = ()
@@ -292,6 +308,7 @@ class PolicyPack(_Model):
     filing_free_zones: tuple[FilingFreeZone, ...] = ()
     pooling: PoolingRules = PoolingRules()
     review_sla_working_days: int = Field(default=2, gt=0)
+    review: ReviewRules = ReviewRules()
     thresholds: Thresholds = Thresholds()
     quality: QualityRules = QualityRules()
     provenance: ProvenanceRules = ProvenanceRules()

@@ -37,16 +37,19 @@ from intake.domain import (
 )
 from intake.errors import DocumentNotFoundError, DuplicateDocumentError, FilingNotFoundError
 from intake.ports import (
+    AuditRepository,
     DocumentRepository,
     FilingRepository,
     IdempotencyRepository,
     ReadingRepository,
+    ReviewRepository,
     VerificationRepository,
 )
 from ocr.domain import PageReading
 from storage.errors import ConstraintViolationError
 from storage.sql import rows
 from storage.sql.columns import json_object
+from storage.sql.reviews import SqlAuditRepository, SqlReviewRepository
 from storage.sql.tables import document as document_table
 from storage.sql.tables import filing as filing_table
 from storage.sql.tables import idempotency_key as idempotency_table
@@ -418,6 +421,8 @@ class SqlUnitOfWork:
     readings: ReadingRepository
     verifications: VerificationRepository
     idempotency: IdempotencyRepository
+    reviews: ReviewRepository
+    audit: AuditRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -431,6 +436,8 @@ class SqlUnitOfWork:
         self.readings = SqlReadingRepository(session)
         self.verifications = SqlVerificationRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
+        self.reviews = SqlReviewRepository(session)
+        self.audit = SqlAuditRepository(session)
         return self
 
     def __exit__(

@@ -52,6 +52,11 @@ def filing_values(filing: Filing) -> dict[str, Any]:
         "valid_from": filing.valid_from,
         "valid_until": filing.valid_until,
         "submitted_at": filing.submitted_at,
+        "open_checks": "".join(f",{code}" for code in filing.open_checks) + ","
+        if filing.open_checks
+        else "",
+        "review_requested_at": filing.review_requested_at,
+        "review_request_note": filing.review_request_note,
     }
 
 
@@ -83,6 +88,9 @@ def filing_from_row(row: Row) -> Filing:
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],
         submitted_at=row["submitted_at"],
+        open_checks=tuple(code for code in (row["open_checks"] or "").split(",") if code),
+        review_requested_at=row["review_requested_at"],
+        review_request_note=row["review_request_note"],
     )
 
 

@@ -65,6 +65,11 @@ filing = Table(
     Column("valid_from", Date, nullable=True),
     Column("valid_until", Date, nullable=True),
     Column("submitted_at", UtcDateTime, nullable=True),
+    # The latest verdict's open blocking checks, as ",code,code," (the queue filters on them).
+    Column("open_checks", String(2000), nullable=False, default=""),
+    Column("review_requested_at", UtcDateTime, nullable=True),
+    Column("review_request_note", String(1000), nullable=True),
+    Index(None, "status", "submitted_at"),
 )
 
 document = Table(
@@ -144,4 +149,60 @@ idempotency_key = Table(
     Column("status_code", Integer, nullable=False),
     Column("body", JsonDocument, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+review_claim = Table(
+    "review_claim",
+    metadata,
+    Column("filing_id", Uuid, ForeignKey("filing.id", ondelete="CASCADE"), primary_key=True),
+    Column("reviewer", String(128), nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+correction = Table(
+    "correction",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("filing_id", Uuid, ForeignKey("filing.id", ondelete="CASCADE"), nullable=False),
+    Column("document_id", Uuid, ForeignKey("document.id", ondelete="CASCADE"), nullable=False),
+    Column("page", Integer, nullable=False),
+    Column("doc_index", Integer, nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("machine_value", String(1000), nullable=True),
+    Column("reviewer_value", String(1000), nullable=False),
+    Column("reviewer", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "filing_id", "created_at"),
+)
+
+review_decision = Table(
+    "review_decision",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("filing_id", Uuid, ForeignKey("filing.id", ondelete="CASCADE"), nullable=False),
+    Column("action", _ENUM, nullable=False),
+    Column("reasons", JsonDocument, nullable=False),
+    Column("note", String(2000), nullable=False),
+    Column("message", String(2000), nullable=False),
+    Column("reviewer", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("from_status", _ENUM, nullable=False),
+    Column("to_status", _ENUM, nullable=False),
+    Column("machine_checks", JsonDocument, nullable=False),
+    Index(None, "filing_id", "created_at"),
+)
+
+audit_record = Table(
+    "audit_record",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("actor", String(128), nullable=False, index=True),
+    Column("role", _ENUM, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("filing_id", Uuid, nullable=True, index=True),
+    Column("target", String(255), nullable=False),
+    Column("detail", JsonDocument, nullable=False),
 )
