@@ -13,7 +13,7 @@ from api.deps import key_digest
 from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.metrics import Metrics
-from api.routes import documents, filings, health, requirements
+from api.routes import documents, filings, health, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
 from api.wiring import build_services
@@ -85,5 +85,7 @@ def create_app(
     app.include_router(filings.router)
     app.include_router(documents.router)
     app.include_router(requirements.router)
+    app.include_router(review.applicant_router)
+    app.include_router(review.router)
     app.include_router(health.router)
     return app

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.cpu import BoundedCpuPool
-from api.errors import AuthInvalidError, AuthMissingError
+from api.errors import AuthInvalidError, AuthMissingError, ForbiddenError
 from api.metrics import Metrics
 from api.settings import Settings
 from api.wiring import Services
-from intake.domain import Principal
+from intake.domain import Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from INTAKE_API_KEYS.")
 
@@ -56,8 +57,30 @@ def _principal(
     return principal
 
 
+def _require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that admits callers of these roles and answers others ``403 auth.forbidden``."""
+
+    def admit(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise ForbiddenError(role=principal.role.value, needed=tuple(r.value for r in roles))
+        return principal
+
+    return admit
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, for the audit log."""
+    return request.client.host if request.client else ""
+
+
 ServicesDep = Annotated[Services, Depends(_services)]
 CpuPoolDep = Annotated[BoundedCpuPool, Depends(_cpu)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+"""Any valid key; the use case decides what it may see (an app key: its own filings)."""
+AppDep = Annotated[Principal, Depends(_require(Role.APP))]
+"""Apps file: create, upload, submit, cancel, ask for a person."""
+ReviewerDep = Annotated[Principal, Depends(_require(Role.REVIEWER, Role.ADMIN))]
+"""Reviewers (and admins) review."""
+AdminDep = Annotated[Principal, Depends(_require(Role.ADMIN))]

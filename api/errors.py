@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from intake.errors import (
+    ClaimHeldError,
+    ClaimRequiredError,
     DocumentNotFoundError,
     EmptyUploadError,
     FilingNotFoundError,
@@ -28,7 +30,9 @@ from intake.errors import (
     InvalidIdNumberError,
     InvalidPhoneError,
     InvalidRegionCodeError,
+    InvalidReviewError,
     InvalidTransitionError,
+    MaterialsMissingError,
     UploadTooLargeError,
 )
 from ocr.errors import (
@@ -62,9 +66,10 @@ class AuthInvalidError(ApiError):
 
 
 class ForbiddenError(ApiError):
-    def __init__(self, *, role: str) -> None:
-        super().__init__(f"the {role} role may not do this")
+    def __init__(self, *, role: str, needed: tuple[str, ...]) -> None:
+        super().__init__(f"this needs the {' or '.join(needed)} role; the key has the {role} role")
         self.role = role
+        self.needed = needed
 
 
 class RequestInvalidError(ApiError):
@@ -81,6 +86,10 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
     DocumentNotFoundError: (404, "document.not_found", "Document not found"),
     InvalidTransitionError: (409, "filing.invalid_transition", "Not allowed in this status"),
     IdempotencyConflictError: (409, "idempotency.conflict", "Idempotency-Key reused"),
+    ClaimHeldError: (409, "review.claimed", "Claimed by another reviewer"),
+    ClaimRequiredError: (409, "review.not_claimed", "Claim the filing first"),
+    MaterialsMissingError: (409, "review.materials_missing", "Material groups missing"),
+    InvalidReviewError: (422, "review.invalid", "Invalid review request"),
     UploadTooLargeError: (413, "upload.too_large", "Upload too large"),
     UnsupportedFileTypeError: (415, "upload.unsupported_type", "Unsupported file type"),
     EmptyUploadError: (422, "upload.empty", "Empty upload"),
@@ -135,6 +144,12 @@ def problem_response(error: Exception) -> JSONResponse:
         extra["limit"] = error.limit
     if isinstance(error, FilingNotRequiredError):
         extra["message"] = error.message
+    if isinstance(error, ForbiddenError):
+        extra["required_roles"] = list(error.needed)
+    if isinstance(error, ClaimHeldError):
+        extra["claimed_until"] = str(error.expires_at)
+    if isinstance(error, MaterialsMissingError):
+        extra["missing"] = error.groups
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
         problem_body(status=status, code=code, title=title, detail=detail, **extra),
@@ -198,6 +213,9 @@ _PROBLEM_SCHEMA: Final[dict[str, Any]] = {
         "field": {"type": "string"},
         "message": {"type": "string", "description": "A reason in Chinese the app can show"},
         "errors": {"type": "array", "items": {"type": "object"}},
+        "required_roles": {"type": "array", "items": {"type": "string"}},
+        "claimed_until": {"type": "string"},
+        "missing": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -205,7 +223,13 @@ _PROBLEM_SCHEMA: Final[dict[str, Any]] = {
 def problem_responses(*errors: type[Exception]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` for the errors a route may return, with one example per code."""
     grouped: dict[int, dict[str, Any]] = {}
-    for cls in (AuthMissingError, AuthInvalidError, RequestValidationError, *errors):
+    for cls in (
+        AuthMissingError,
+        AuthInvalidError,
+        ForbiddenError,
+        RequestValidationError,
+        *errors,
+    ):
         status, code, title = ERRORS[cls]
         examples = grouped.setdefault(status, {})
         examples[code] = {

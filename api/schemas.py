@@ -16,6 +16,8 @@ from intake.domain import (
     FilingStatus,
     FilingType,
     Page,
+    ReviewAction,
+    ReviewDecision,
     Scheme,
     VerificationRecord,
 )
@@ -366,11 +368,34 @@ class FilingSummaryOut(BaseModel):
         return cls(**cls.fields_of(filing))
 
 
+class ReviewOutcomeOut(BaseModel):
+    """What a reviewer decided, as the applicant may read it."""
+
+    action: ReviewAction = Field(description="approve, reject or request_materials")
+    reasons: list[str] = Field(description="The pack's reason codes, for a rejection.")
+    message: str = Field(
+        description="The reasons, or the materials asked for, in Chinese.",
+        examples=["不符合所选备案类型的办理条件"],
+    )
+    decided_at: datetime
+
+    @classmethod
+    def of(cls, decision: ReviewDecision) -> ReviewOutcomeOut:
+        return cls(
+            action=decision.action,
+            reasons=list(decision.reasons),
+            message=decision.message,
+            decided_at=decision.created_at,
+        )
+
+
 class FilingOut(FilingSummaryOut):
-    """A filing with its documents and the latest verdict (null until verified)."""
+    """A filing with its documents, the latest verdict (null until verified) and the
+    latest reviewer's decision (null unless a person decided it)."""
 
     documents: list[DocumentSummaryOut]
     verdict: VerdictOut | None
+    review: ReviewOutcomeOut | None = None
 
     @classmethod
     def of_details(
@@ -379,12 +404,14 @@ class FilingOut(FilingSummaryOut):
         documents: list[Document],
         verification: VerificationRecord | None,
         readings: dict[DocumentId, list[PageReading]] | None = None,
+        review: ReviewDecision | None = None,
     ) -> FilingOut:
         readings = readings or {}
         return cls(
             **cls.fields_of(filing),
             documents=[DocumentSummaryOut.of(d, readings.get(d.id)) for d in documents],
             verdict=VerdictOut.of(verification) if verification else None,
+            review=ReviewOutcomeOut.of(review) if review else None,
         )
 
 

@@ -61,6 +61,7 @@ class Services:
     filings: FilingService
     submission: SubmissionService
     review: ReviewService
+    clock: Clock
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
@@ -139,6 +140,7 @@ def build_services(
         filings=FilingService(
             uow_factory, clock=clock, book=book, reader_version=lambda: reader.version
         ),
+        clock=clock,
         review=ReviewService(
             uow_factory,
             book=book,

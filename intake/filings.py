@@ -27,6 +27,7 @@ from intake.domain import (
     FilingType,
     Principal,
     Proxy,
+    ReviewDecision,
     Scheme,
     VerificationRecord,
 )
@@ -106,6 +107,8 @@ class FilingDetails:
     verification: VerificationRecord | None
     readings: dict[DocumentId, list[PageReading]]
     """Each analysed document's page readings (from the reading cache)."""
+    review: ReviewDecision | None = None
+    """The latest reviewer's decision, if a person decided the filing."""
 
 
 def visible_filing_or_raise(uow: UnitOfWork, principal: Principal, filing_id: FilingId) -> Filing:
@@ -220,6 +223,7 @@ class FilingService:
                 documents=documents,
                 verification=uow.verifications.latest(filing_id),
                 readings=self._readings(uow, documents),
+                review=next(reversed(uow.reviews.decisions(filing_id)), None),
             )
 
     def readings_of(self, document: Document) -> list[PageReading]:

@@ -52,6 +52,7 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
+from intake.identity import mask_id_number
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from intake.sla import SlaClock, sla_clock
 from intake.verification import VerificationService
@@ -88,13 +89,6 @@ _TARGETS: Final = {
 }
 _MAX_TEXT: Final = 1000
 _KIND_VALUES: Final = frozenset(kind.value for kind in DocumentKind)
-
-
-def mask_id_number(id_number: str) -> str:
-    """``3210**********1234``: the first four and last four characters of an ID number."""
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,11 +8,25 @@ from typing import Annotated, Any, Final
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CpuPoolDep, MetricsDep, PrincipalDep, ServicesDep, SettingsDep
-from api.errors import ApiError, RequestInvalidError, problem_for, problem_responses
+from api.deps import (
+    AppDep,
+    CpuPoolDep,
+    MetricsDep,
+    PrincipalDep,
+    ServicesDep,
+    SettingsDep,
+    client_address,
+)
+from api.errors import (
+    ApiError,
+    ForbiddenError,
+    RequestInvalidError,
+    problem_for,
+    problem_responses,
+)
 from api.idempotency import Replay, find_replay, remember, request_hash
 from api.metrics import Metrics
 from api.schemas import DocumentOut
@@ -27,6 +41,7 @@ from intake.errors import (
     InvalidTransitionError,
     UploadTooLargeError,
 )
+from intake.review import Actor
 from ocr.domain import DocumentKind
 from ocr.errors import (
     CorruptFileError,
@@ -100,6 +115,7 @@ def _counted_refusal(metrics: Metrics) -> Iterator[None]:
             "this filing: the existing document, nothing stored again.",
         },
         **problem_responses(
+            ForbiddenError,
             FilingNotFoundError,
             InvalidTransitionError,
             IdempotencyConflictError,
@@ -118,7 +134,7 @@ def _counted_refusal(metrics: Metrics) -> Iterator[None]:
 async def upload_document(
     filing_id: UUID,
     request: Request,
-    principal: PrincipalDep,
+    principal: AppDep,
     services: ServicesDep,
     settings: SettingsDep,
     cpu: CpuPoolDep,
@@ -195,3 +211,52 @@ async def get_document(
     )
     readings = await run_in_threadpool(services.filings.readings_of, document)
     return DocumentOut.of(document, readings)
+
+
+_IMAGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"content": {"image/jpeg": {}}, "description": "The normalised page (JPEG)."},
+    304: {"description": "Not modified (the `If-None-Match` ETag matches)."},
+}
+
+
+@router.get(
+    "/{document_id}/pages/{page}/image",
+    response_class=Response,
+    responses={**_IMAGE_RESPONSES, **problem_responses(FilingNotFoundError, DocumentNotFoundError)},
+)
+async def get_page_image(
+    filing_id: UUID,
+    document_id: UUID,
+    page: int,
+    request: Request,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The normalised page image, to the owning app key and to reviewers.
+
+    A page never changes, so its SHA-256 is its `ETag`. Every fetch by a
+    reviewer or admin is written to the audit log.
+    """
+    document = await run_in_threadpool(
+        services.submission.get_document_or_raise,
+        principal,
+        FilingId(filing_id),
+        DocumentId(document_id),
+    )
+    if not 1 <= page <= len(document.pages):
+        raise DocumentNotFoundError(f"{document_id} page {page}")
+    sha = document.pages[page - 1].image_sha256
+    if principal.sees_all:
+        await run_in_threadpool(
+            services.review.record_view,
+            Actor(principal=principal, address=client_address(request)),
+            FilingId(filing_id),
+            target=f"document:{document_id}/page:{page}",
+            action="view_page_image",
+        )
+    headers = {"ETag": f'"{sha}"', "Cache-Control": "private, max-age=86400, immutable"}
+    if if_none_match is not None and sha in if_none_match:
+        return Response(status_code=304, headers=headers)
+    data = await run_in_threadpool(services.blobs.get, sha)
+    return Response(content=data, media_type="image/jpeg", headers=headers)

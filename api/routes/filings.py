@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, ServicesDep
-from api.errors import problem_responses
+from api.deps import AppDep, PrincipalDep, ServicesDep
+from api.errors import ForbiddenError, problem_responses
 from api.schemas import (
     CancelledOut,
     FilingCreate,
@@ -38,6 +38,7 @@ router = APIRouter(prefix="/v1/filings", tags=["filings"])
     "",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
+        ForbiddenError,
         InvalidIdNumberError,
         InvalidPhoneError,
         InvalidRegionCodeError,
@@ -46,9 +47,7 @@ router = APIRouter(prefix="/v1/filings", tags=["filings"])
         FilingNotRequiredError,
     ),
 )
-async def create_filing(
-    body: FilingCreate, principal: PrincipalDep, services: ServicesDep
-) -> FilingOut:
+async def create_filing(body: FilingCreate, principal: AppDep, services: ServicesDep) -> FilingOut:
     """Create a draft filing owned by the calling key.
 
     Treatment inside a filing-free zone of the insured region's pack (Wujiang
@@ -85,18 +84,16 @@ async def get_filing(filing_id: UUID, principal: PrincipalDep, services: Service
     """A filing with its documents and its latest verdict (null until verified)."""
     details = await run_in_threadpool(services.filings.get_or_raise, principal, FilingId(filing_id))
     return FilingOut.of_details(
-        details.filing, details.documents, details.verification, details.readings
+        details.filing, details.documents, details.verification, details.readings, details.review
     )
 
 
 @router.post(
     "/{filing_id}/submit",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(FilingNotFoundError, InvalidTransitionError),
+    responses=problem_responses(ForbiddenError, FilingNotFoundError, InvalidTransitionError),
 )
-async def submit_filing(
-    filing_id: UUID, principal: PrincipalDep, services: ServicesDep
-) -> SubmittedOut:
+async def submit_filing(filing_id: UUID, principal: AppDep, services: ServicesDep) -> SubmittedOut:
     """Submit a draft (or a filing that needed materials); it needs at least one document."""
     filing = await run_in_threadpool(services.submission.submit, principal, FilingId(filing_id))
     return SubmittedOut(id=filing.id, status=filing.status, submitted_at=filing.submitted_at)
@@ -104,11 +101,9 @@ async def submit_filing(
 
 @router.post(
     "/{filing_id}/cancel",
-    responses=problem_responses(FilingNotFoundError, InvalidTransitionError),
+    responses=problem_responses(ForbiddenError, FilingNotFoundError, InvalidTransitionError),
 )
-async def cancel_filing(
-    filing_id: UUID, principal: PrincipalDep, services: ServicesDep
-) -> CancelledOut:
+async def cancel_filing(filing_id: UUID, principal: AppDep, services: ServicesDep) -> CancelledOut:
     """Cancel a filing. Drafts and temporary filings may be cancelled at any time; an
     approved long-term filing only after the pack's lock (6 months), else `409` with the reason.
     """
