@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.commands import bench, policy, reading, verification
+from api.commands import bench, export, policy, reading, verification
 from api.commands.output import log_to_stderr
 from api.settings import Settings
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
@@ -130,6 +130,7 @@ app.command("samples")(reading.samples)
 app.command("eval")(reading.evaluate)
 app.add_typer(policy.app, name="policy")
 app.add_typer(bench.app, name="bench")
+app.add_typer(export.app, name="export")
 
 
 def main() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppDep, PrincipalDep, ServicesDep
+from api.deps import AppDep, PrincipalDep, ServicesDep, client_address
 from api.errors import ForbiddenError, problem_responses
 from api.schemas import (
     CancelledOut,
@@ -30,6 +30,7 @@ from intake.errors import (
     InvalidRegionCodeError,
     InvalidTransitionError,
 )
+from intake.review import Actor
 
 router = APIRouter(prefix="/v1/filings", tags=["filings"])
 
@@ -80,9 +81,20 @@ async def list_filings(
 
 
 @router.get("/{filing_id}", responses=problem_responses(FilingNotFoundError))
-async def get_filing(filing_id: UUID, principal: PrincipalDep, services: ServicesDep) -> FilingOut:
-    """A filing with its documents and its latest verdict (null until verified)."""
+async def get_filing(
+    filing_id: UUID, request: Request, principal: PrincipalDep, services: ServicesDep
+) -> FilingOut:
+    """A filing with its documents, its latest verdict (null until verified) and the
+    reviewer's decision (null unless a person decided it). A reviewer's view is audited."""
     details = await run_in_threadpool(services.filings.get_or_raise, principal, FilingId(filing_id))
+    if principal.sees_all:
+        await run_in_threadpool(
+            services.review.record_view,
+            Actor(principal=principal, address=client_address(request)),
+            FilingId(filing_id),
+            target="",
+            action="view",
+        )
     return FilingOut.of_details(
         details.filing, details.documents, details.verification, details.readings, details.review
     )

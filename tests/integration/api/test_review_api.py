@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli_app
+from api.commands import export
 from samples.filings import ground_truth_evidence, make_scenario
 from storage.sql.migrate import upgrade_database
 from tests.factories import document_image, filing_payload, jpeg_bytes
@@ -296,6 +300,11 @@ class TestAuditAndImages:
         assert {r["actor"] for r in records} == {records[0]["actor"]}
         assert all(r["address"] for r in records)
         assert revealed.json()["id_number"] not in str(records)
+        await _get(api, f"/v1/filings/{filing_id}", "bob")
+        by_bob = (await _get(api, "/v1/review/audit", "admin", actor=records[0]["actor"])).json()
+        assert len(by_bob) == len(records)
+        views = (await _get(api, "/v1/review/audit", "admin", action="view")).json()
+        assert len(views) == 2
         claims = (await _get(api, "/v1/review/audit", "admin", action="claim")).json()
         assert [r["action"] for r in claims] == ["claim"]
 
@@ -318,3 +327,41 @@ class TestAuditAndImages:
         assert stats["decisions"] == {"reject": 1}
         assert stats["fields"]["referral_form"]["destination"]["changed"] == 1
         assert stats["routing"]["referral.destination"] == {"reject": 1}
+
+
+class TestExport:
+    async def test_export_corrections_writes_labelled_data(
+        self, api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        filing_id = await _filing(api)
+        base = f"/v1/review/filings/{filing_id}"
+        opened = (await _get(api, base, "alice")).json()
+        referral = next(d for d in opened["documents_detail"] if d["kind"] == "referral_form")
+        await _post(api, f"{base}/claim", "alice")
+        await _post(
+            api,
+            f"{base}/corrections",
+            "alice",
+            {"document_id": referral["id"], "field": "destination", "value": "上海市"},
+        )
+        services = api.app.state.services
+
+        class Borrowed:
+            review = services.review
+
+            def close(self) -> None:
+                pass
+
+        monkeypatch.setattr(export, "build_services", lambda settings: Borrowed())
+        out = tmp_path / "out" / "corrections.jsonl"
+        result = await asyncio.to_thread(
+            CliRunner().invoke, cli_app, ["export", "corrections", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        (line,) = out.read_text(encoding="utf-8").splitlines()
+        record = json.loads(line)
+        assert record["document_id"] == referral["id"]
+        assert record["reviewer"] == {"destination": "上海市"}
+        assert record["kind"] == "referral_form"
+        assert record["machine"]["fields"]["destination"]["value"] != "上海市"
+        assert services.blobs.exists(record["image_sha256"])

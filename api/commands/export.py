@@ -1,0 +1,41 @@
+"""``intake export corrections OUT.jsonl``: what reviewers taught, as labelled data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.commands.output import log_to_stderr
+from api.settings import Settings
+from api.wiring import build_services
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Export data for other tools.", no_args_is_help=True)
+
+
+@app.command("corrections")
+def export_corrections(
+    out: Annotated[Path, typer.Argument(help="The JSON Lines file to write.", dir_okay=False)],
+) -> None:
+    """Every document a reviewer corrected: page image key, machine reading, reviewer values.
+
+    One JSON object per line (see the README); the page image is the blob named
+    by `image_sha256`. Ready to evaluate the reader against, or to train on.
+    """
+    log_to_stderr()
+    services = build_services(Settings())
+    try:
+        records = services.review.export_corrections()
+    finally:
+        services.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    partial.replace(out)
+    typer.echo(f"{len(records)} corrected document(s) written to {out}", err=True)
