@@ -1,4 +1,4 @@
-"""``intake bench read`` and ``intake bench upload``: the benchmarks, printed as JSON."""
+"""``intake bench read``, ``upload`` and ``review``: the benchmarks, printed as JSON."""
 
 from __future__ import annotations
 
@@ -58,3 +58,21 @@ def bench_upload(
     except httpx.HTTPError as error:
         exit_with(f"{url}: {error}", code=EXIT_FAILED)
     print_json(report)
+
+
+@app.command("review")
+def bench_review(
+    filings: Annotated[int, typer.Option(help="Filings to generate (3 in 4 waiting).", min=1)] = (
+        10_000
+    ),
+    requests: Annotated[int, typer.Option(help="Requests per queue filter.", min=1)] = 100,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Database URL (migrated first); a temporary SQLite file if omitted."),
+    ] = None,
+) -> None:
+    """Latency of the reviewers' queue (p50, p95 per filter) with N filings stored."""
+    log_to_stderr()
+    from api.commands.review_bench import benchmark_review_queue
+
+    print_json(benchmark_review_queue(filings=filings, requests=requests, database_url=database))
