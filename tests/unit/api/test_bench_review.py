@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging(structlog_defaults: None) -> Iterator[None]:
+    """The benchmark's app points logging at the runner's stream, which closes after it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_bench_review_times_every_queue_filter() -> None:

@@ -93,6 +93,7 @@ class TestHelp:
             "gc",
             "expire",
             "db",
+            "export",
             "read",
             "verify",
             "samples",
