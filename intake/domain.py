@@ -282,3 +282,104 @@ class AuditRecord:
     filing_id: FilingId | None = None
     target: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+JobId = NewType("JobId", UUID)
+
+
+class JobStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class JobItemStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFilter:
+    """Which stored filings a bulk job takes; every field given must match."""
+
+    statuses: tuple[FilingStatus, ...] = ()
+    filing_types: tuple[FilingType, ...] = ()
+    insured_region: str | None = None
+    """A region code; a city or province (``320500``, ``320000``) holds its parts."""
+    treatment_region: str | None = None
+    submitted_from: date | None = None
+    submitted_until: date | None = None
+    """Inclusive, in China time."""
+    failing_check: str | None = None
+    """Keep filings whose latest verdict left this blocking check open."""
+    policy_version: str | None = None
+    """Keep filings whose latest verification used this pack version."""
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "statuses": [s.value for s in self.statuses],
+            "filing_types": [t.value for t in self.filing_types],
+            "insured_region": self.insured_region,
+            "treatment_region": self.treatment_region,
+            "submitted_from": self.submitted_from.isoformat() if self.submitted_from else None,
+            "submitted_until": self.submitted_until.isoformat() if self.submitted_until else None,
+            "failing_check": self.failing_check,
+            "policy_version": self.policy_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobFilter:
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            statuses=tuple(FilingStatus(s) for s in data.get("statuses") or ()),
+            filing_types=tuple(FilingType(t) for t in data.get("filing_types") or ()),
+            insured_region=data.get("insured_region"),
+            treatment_region=data.get("treatment_region"),
+            submitted_from=day(data.get("submitted_from")),
+            submitted_until=day(data.get("submitted_until")),
+            failing_check=data.get("failing_check"),
+            policy_version=data.get("policy_version"),
+        )
+
+
+@dataclass(slots=True, kw_only=True)
+class ReverifyJob:
+    """A bulk re-verification: which filings, with which pack, and how far it got."""
+
+    id: JobId
+    created_at: datetime
+    created_by: str
+    filter: JobFilter
+    policy_dir: str | None
+    """A candidate pack directory (a preview of a change); ``None`` for the current packs."""
+    reread: bool
+    dry_run: bool
+    status: JobStatus = JobStatus.RUNNING
+    total: int = 0
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobItem:
+    """One filing of a job; done exactly once (the key is job and filing)."""
+
+    job_id: JobId
+    filing_id: FilingId
+    status: JobItemStatus = JobItemStatus.PENDING
+    insured_region: str = ""
+    filing_type: str = ""
+    old_decision: str | None = None
+    new_decision: str | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+    changed: bool = False
+    changes: tuple[dict[str, Any], ...] = ()
+    """The checks whose outcome changed: code, old, new, message."""
+    note: str = ""
+    """Why the filing was not moved (under review, claimed) or why it failed."""
+    verification_id: VerificationId | None = None
+    finished_at: datetime | None = None

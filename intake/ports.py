@@ -12,7 +12,7 @@ Leaving the block without ``commit()`` rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -41,6 +41,14 @@ class FilingRepository(Protocol):
     def add(self, filing: Filing) -> None: ...
 
     def get(self, filing_id: FilingId) -> Filing | None: ...
+
+    def get_many(self, filing_ids: Sequence[FilingId]) -> list[Filing]:
+        """The filings with these ids that exist, in no particular order."""
+        ...
+
+    def list_by_applicants(self, id_numbers: Sequence[str]) -> list[Filing]:
+        """Every filing of these applicants."""
+        ...
 
     def update(self, filing: Filing) -> None: ...
 
@@ -80,6 +88,10 @@ class DocumentRepository(Protocol):
 
     def list_for_filing(self, filing_id: FilingId) -> list[Document]: ...
 
+    def list_for_filings(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, list[Document]]:
+        """Each filing's documents, oldest first (every id is a key)."""
+        ...
+
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None: ...
 
     def fingerprints(self, *, exclude_filing: FilingId | None = None) -> list[PageFingerprint]:
@@ -96,6 +108,10 @@ class ReadingRepository(Protocol):
 
     def get(self, image_sha256: str, engine_version: str) -> StoredReading | None: ...
 
+    def get_many(self, keys: Sequence[str], engine_version: str) -> dict[str, StoredReading]:
+        """The stored readings of these keys for one engine version, by key."""
+        ...
+
     def put(self, reading: StoredReading) -> None:
         """Store a reading; storing the same key again keeps the first."""
         ...
@@ -105,6 +121,10 @@ class VerificationRepository(Protocol):
     def add(self, record: VerificationRecord) -> None: ...
 
     def latest(self, filing_id: FilingId) -> VerificationRecord | None: ...
+
+    def latest_for(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, VerificationRecord]:
+        """The most recent run of each of these filings that has one."""
+        ...
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         """Every run for the filing, oldest first."""
@@ -138,6 +158,10 @@ class ReviewRepository(Protocol):
 
     def corrections(self, filing_id: FilingId | None = None) -> list[Correction]:
         """Corrections oldest first: of one filing, or of every filing."""
+        ...
+
+    def corrections_for(self, filing_ids: Sequence[FilingId]) -> list[Correction]:
+        """The corrections of these filings, oldest first."""
         ...
 
     def add_decision(self, decision: ReviewDecision) -> None: ...

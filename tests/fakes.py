@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -147,6 +147,19 @@ class FakeFilingRepository:
         found = self._store.filings.get(filing_id)
         return copy.deepcopy(found)
 
+    def get_many(self, filing_ids: Sequence[FilingId]) -> list[Filing]:
+        return [
+            copy.deepcopy(self._store.filings[i]) for i in filing_ids if i in self._store.filings
+        ]
+
+    def list_by_applicants(self, id_numbers: Sequence[str]) -> list[Filing]:
+        wanted = set(id_numbers)
+        return [
+            copy.deepcopy(f)
+            for f in self._store.filings.values()
+            if f.applicant.id_number in wanted
+        ]
+
     def update(self, filing: Filing) -> None:
         self._store.filings[filing.id] = copy.deepcopy(filing)
 
@@ -200,6 +213,9 @@ class FakeDocumentRepository:
         found = [d for d in self._store.documents.values() if d.filing_id == filing_id]
         return copy.deepcopy(sorted(found, key=lambda d: d.created_at))
 
+    def list_for_filings(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, list[Document]]:
+        return {i: self.list_for_filing(i) for i in filing_ids}
+
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None:
         for document in self._store.documents.values():
             if document.filing_id == filing_id and document.sha256 == sha256:
@@ -240,6 +256,10 @@ class FakeReadingRepository:
     def get(self, image_sha256: str, engine_version: str) -> StoredReading | None:
         return self._store.readings.get((image_sha256, engine_version))
 
+    def get_many(self, keys: Sequence[str], engine_version: str) -> dict[str, StoredReading]:
+        found = {k: self._store.readings.get((k, engine_version)) for k in keys}
+        return {k: v for k, v in found.items() if v is not None}
+
     def put(self, reading: StoredReading) -> None:
         self._store.readings.setdefault((reading.image_sha256, reading.engine_version), reading)
 
@@ -257,6 +277,10 @@ class FakeVerificationRepository:
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         return [r for r in self._store.verifications if r.filing_id == filing_id]
+
+    def latest_for(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, VerificationRecord]:
+        found = {i: self.latest(i) for i in filing_ids}
+        return {i: r for i, r in found.items() if r is not None}
 
 
 class FakeIdempotencyRepository:
@@ -314,6 +338,9 @@ class FakeReviewRepository:
 
     def corrections(self, filing_id: FilingId | None = None) -> list[Correction]:
         return [c for c in self._store.corrections if filing_id in (None, c.filing_id)]
+
+    def corrections_for(self, filing_ids: Sequence[FilingId]) -> list[Correction]:
+        return [c for c in self._store.corrections if c.filing_id in set(filing_ids)]
 
     def add_decision(self, decision: ReviewDecision) -> None:
         self._store.decisions.append(decision)

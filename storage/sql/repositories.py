@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -96,6 +97,22 @@ class SqlFilingRepository:
             select(filing_table).where(filing_table.c.id == filing_id)
         ).first()
         return rows.filing_from_row(row._mapping) if row is not None else None
+
+    def get_many(self, filing_ids: Sequence[FilingId]) -> list[Filing]:
+        """The filings with these ids that exist, in no particular order."""
+        if not filing_ids:
+            return []
+        query = select(filing_table).where(filing_table.c.id.in_(list(filing_ids)))
+        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+
+    def list_by_applicants(self, id_numbers: Sequence[str]) -> list[Filing]:
+        """Every filing of these applicants (their other filings, for the long-term rules)."""
+        if not id_numbers:
+            return []
+        query = select(filing_table).where(
+            filing_table.c.applicant_id_number.in_(sorted(set(id_numbers)))
+        )
+        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
 
     def update(self, filing: Filing) -> None:
         """Overwrite every column of an existing filing.
@@ -216,6 +233,16 @@ class SqlDocumentRepository:
         """The filing's documents, oldest first."""
         return self._select_documents(document_table.c.filing_id == filing_id)
 
+    def list_for_filings(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, list[Document]]:
+        """Each filing's documents, oldest first (two queries for any number of filings)."""
+        found: dict[FilingId, list[Document]] = {i: [] for i in filing_ids}
+        if filing_ids:
+            for document in self._select_documents(
+                document_table.c.filing_id.in_(list(filing_ids))
+            ):
+                found[document.filing_id].append(document)
+        return found
+
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None:
         found = self._select_documents(
             and_(document_table.c.filing_id == filing_id, document_table.c.sha256 == sha256)
@@ -301,6 +328,25 @@ class SqlReadingRepository:
             reading=PageReading.from_dict(json_object(stored)),
         )
 
+    def get_many(self, keys: Sequence[str], engine_version: str) -> dict[str, StoredReading]:
+        """The stored readings of these keys for one engine version, by key."""
+        found: dict[str, StoredReading] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 1000):
+            result = self._session.execute(
+                select(reading_table.c.image_sha256, reading_table.c.reading).where(
+                    reading_table.c.engine_version == engine_version,
+                    reading_table.c.image_sha256.in_(unique[start : start + 1000]),
+                )
+            )
+            for key, stored in result:
+                found[key] = StoredReading(
+                    image_sha256=key,
+                    engine_version=engine_version,
+                    reading=PageReading.from_dict(json_object(stored)),
+                )
+        return found
+
     def put(self, reading: StoredReading) -> None:
         """Store a reading; storing the same key again keeps the first."""
         _insert_keeping_existing(
@@ -337,6 +383,28 @@ class SqlVerificationRepository:
             .limit(1)
         ).first()
         return rows.verification_from_row(row._mapping) if row is not None else None
+
+    def latest_for(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, VerificationRecord]:
+        """The most recent run of each of these filings that has one."""
+        found: dict[FilingId, VerificationRecord] = {}
+        if not filing_ids:
+            return found
+        v = verification_table
+        newest = (
+            select(v.c.filing_id, func.max(v.c.created_at).label("at"))
+            .where(v.c.filing_id.in_(list(filing_ids)))
+            .group_by(v.c.filing_id)
+            .subquery()
+        )
+        result = self._session.execute(
+            select(v)
+            .join(newest, and_(v.c.filing_id == newest.c.filing_id, v.c.created_at == newest.c.at))
+            .order_by(v.c.id)
+        )
+        for r in result:
+            record = rows.verification_from_row(r._mapping)
+            found[record.filing_id] = record
+        return found
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         """Every run for the filing, oldest first."""

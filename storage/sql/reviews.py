@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +115,16 @@ class SqlReviewRepository:
         )
         if filing_id is not None:
             query = query.where(correction_table.c.filing_id == filing_id)
+        return [_correction(r._mapping) for r in self._session.execute(query)]
+
+    def corrections_for(self, filing_ids: Sequence[FilingId]) -> list[Correction]:
+        if not filing_ids:
+            return []
+        query = (
+            select(correction_table)
+            .where(correction_table.c.filing_id.in_(list(filing_ids)))
+            .order_by(correction_table.c.created_at, correction_table.c.id)
+        )
         return [_correction(r._mapping) for r in self._session.execute(query)]
 
     def add_decision(self, decision: ReviewDecision) -> None:

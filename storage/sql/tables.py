@@ -206,3 +206,38 @@ audit_record = Table(
     Column("target", String(255), nullable=False),
     Column("detail", JsonDocument, nullable=False),
 )
+
+job = Table(
+    "job",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("created_by", String(128), nullable=False),
+    Column("filter", JsonDocument, nullable=False),
+    Column("policy_dir", String(1000), nullable=True),
+    Column("reread", Boolean, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", _ENUM, nullable=False, index=True),
+    Column("total", Integer, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+)
+
+job_item = Table(
+    "job_item",
+    metadata,
+    Column("job_id", Uuid, ForeignKey("job.id", ondelete="CASCADE"), primary_key=True),
+    Column("filing_id", Uuid, ForeignKey("filing.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", _ENUM, nullable=False),
+    Column("insured_region", _REGION, nullable=False),
+    Column("filing_type", _ENUM, nullable=False),
+    Column("old_decision", _ENUM, nullable=True),
+    Column("new_decision", _ENUM, nullable=True),
+    Column("old_status", _ENUM, nullable=True),
+    Column("new_status", _ENUM, nullable=True),
+    Column("changed", Boolean, nullable=False),
+    Column("changes", JsonDocument, nullable=False),
+    Column("note", String(1000), nullable=False),
+    Column("verification_id", Uuid, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Index(None, "job_id", "status"),
+)
