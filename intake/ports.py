@@ -28,7 +28,13 @@ from intake.domain import (
     Filing,
     FilingId,
     FilingStatus,
+    JobFilter,
+    JobId,
+    JobItem,
+    JobItemStatus,
+    JobStatus,
     PageFingerprint,
+    ReverifyJob,
     ReviewClaim,
     ReviewDecision,
     StoredReading,
@@ -207,6 +213,49 @@ class AuditRepository(Protocol):
         ...
 
 
+class JobRepository(Protocol):
+    """Bulk jobs: a job and one item per filing, each finished exactly once."""
+
+    def select_filings(self, where: JobFilter) -> list[tuple[FilingId, str, str]]:
+        """The filings a filter takes: id, insured region and filing type, oldest first."""
+        ...
+
+    def add(self, job: ReverifyJob, items: Sequence[JobItem]) -> None: ...
+
+    def get(self, job_id: JobId) -> ReverifyJob | None: ...
+
+    def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100) -> list[ReverifyJob]:
+        """Jobs newest first."""
+        ...
+
+    def update(self, job: ReverifyJob) -> None: ...
+
+    def pending(self, job_id: JobId, *, limit: int | None = None) -> list[FilingId]: ...
+
+    def items(
+        self,
+        job_id: JobId,
+        *,
+        filing_ids: Sequence[FilingId] | None = None,
+        changed_only: bool = False,
+        status: JobItemStatus | None = None,
+        limit: int | None = None,
+        after: FilingId | None = None,
+    ) -> list[JobItem]:
+        """A job's items in filing-id order, filtered as given."""
+        ...
+
+    def finish(self, item: JobItem) -> bool:
+        """Record a pending item's outcome; ``False`` when it was finished already."""
+        ...
+
+    def cancel_pending(self, job_id: JobId, *, at: datetime) -> int: ...
+
+    def summary(self, job_id: JobId) -> list[dict[str, Any]]:
+        """Item counts (``n``) grouped by status, changed, old and new decision, region, type."""
+        ...
+
+
 class IdempotencyRecord(Protocol):
     request_hash: str
     status_code: int
@@ -236,6 +285,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     reviews: ReviewRepository
     audit: AuditRepository
+    jobs: JobRepository
 
     def __enter__(self) -> Self: ...
 

@@ -9,6 +9,8 @@ The lifecycle (DESIGN.md)::
     approved | provisional ──> expired | cancelled
     provisional ──proof uploaded, submit──> submitted (verified again)
     provisional ──proof uploaded, reviewed──> approved | rejected
+    needs_materials ──re-verified (a rule fixed)──> approved | provisional | needs_review
+    approved ──re-verified (a rule tightened)──> needs_review
 
 Use cases ask :func:`ensure_transition` before they change a status, so a
 rule lives in one table instead of in ``if`` statements across the code.
@@ -35,10 +37,12 @@ _S = FilingStatus
 TRANSITIONS: Final[dict[FilingStatus, frozenset[FilingStatus]]] = {
     _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
     _S.SUBMITTED: frozenset({_S.APPROVED, _S.PROVISIONAL, _S.NEEDS_MATERIALS, _S.NEEDS_REVIEW}),
-    _S.NEEDS_MATERIALS: frozenset({_S.SUBMITTED, _S.CANCELLED, _S.NEEDS_REVIEW}),
+    _S.NEEDS_MATERIALS: frozenset(
+        {_S.SUBMITTED, _S.CANCELLED, _S.NEEDS_REVIEW, _S.APPROVED, _S.PROVISIONAL}
+    ),
     _S.NEEDS_REVIEW: frozenset({_S.APPROVED, _S.PROVISIONAL, _S.REJECTED, _S.NEEDS_MATERIALS}),
     _S.PROVISIONAL: frozenset({_S.SUBMITTED, _S.EXPIRED, _S.CANCELLED, _S.APPROVED, _S.REJECTED}),
-    _S.APPROVED: frozenset({_S.EXPIRED, _S.CANCELLED}),
+    _S.APPROVED: frozenset({_S.EXPIRED, _S.CANCELLED, _S.NEEDS_REVIEW}),
     _S.REJECTED: frozenset(),
     _S.CANCELLED: frozenset(),
     _S.EXPIRED: frozenset(),

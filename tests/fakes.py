@@ -34,6 +34,7 @@ from intake.ports import (
     DocumentRepository,
     FilingRepository,
     IdempotencyRepository,
+    JobRepository,
     ReadingRepository,
     ReviewRepository,
     VerificationRepository,
@@ -417,6 +418,13 @@ class FakeAuditRepository:
         return found[:limit]
 
 
+class FakeJobRepository:
+    """Bulk jobs are tested on SQLite (``storage.sql.memory``); the fakes hold none."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotImplementedError(f"jobs.{name}: bulk-job tests run on an in-memory SQLite")
+
+
 class FakeUnitOfWork:
     """A unit of work over a copy of the committed state; ``commit`` writes the copy back."""
 
@@ -427,6 +435,7 @@ class FakeUnitOfWork:
     idempotency: IdempotencyRepository
     reviews: ReviewRepository
     audit: AuditRepository
+    jobs: JobRepository
 
     def __init__(self, committed: _Store) -> None:
         self._committed = committed
@@ -442,6 +451,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyRepository(store)
         self.reviews = FakeReviewRepository(store)
         self.audit = FakeAuditRepository(store)
+        self.jobs = FakeJobRepository()
 
     def __enter__(self) -> Self:
         return self

@@ -42,6 +42,7 @@ from intake.ports import (
     DocumentRepository,
     FilingRepository,
     IdempotencyRepository,
+    JobRepository,
     ReadingRepository,
     ReviewRepository,
     VerificationRepository,
@@ -50,6 +51,7 @@ from ocr.domain import PageReading
 from storage.errors import ConstraintViolationError
 from storage.sql import rows
 from storage.sql.columns import json_object
+from storage.sql.jobs import SqlJobRepository
 from storage.sql.reviews import SqlAuditRepository, SqlReviewRepository
 from storage.sql.tables import document as document_table
 from storage.sql.tables import filing as filing_table
@@ -491,6 +493,7 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRepository
     reviews: ReviewRepository
     audit: AuditRepository
+    jobs: JobRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -506,6 +509,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(session)
         self.reviews = SqlReviewRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.jobs = SqlJobRepository(session)
         return self
 
     def __exit__(
