@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint unit fonts install migrate clean
+.PHONY: run test lint unit fonts chromium install migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ install: $(STAMP)
 fonts:
 	@if ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk\|ukai'; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+
+# Debian's Chromium runs the reviewer-page browser tests (Playwright never downloads a browser).
+chromium:
+	@if ! dpkg -s chromium >/dev/null 2>&1 || ! test -x /usr/bin/chromium; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
 migrate: $(STAMP)
@@ -38,7 +44,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: $(STAMP) fonts lint
+test: $(STAMP) fonts chromium lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:
