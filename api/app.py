@@ -13,7 +13,7 @@ from api.deps import key_digest
 from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.metrics import Metrics
-from api.routes import documents, filings, health, requirements, review
+from api.routes import documents, filings, health, jobs, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
 from api.wiring import build_services
@@ -51,6 +51,10 @@ def create_app(
         )
         app.state.services = services
         app.state.cpu = cpu
+        if settings.is_local_queue:
+            # Jobs of the in-process engine resume where they stopped: finished filings
+            # are not redone. (Celery keeps its batches in the broker.)
+            services.reverify.resume()
         sweep = PeriodicSweep(
             services.verification.expire_filings,
             interval_s=settings.expiry_interval_s,
@@ -87,5 +91,6 @@ def create_app(
     app.include_router(requirements.router)
     app.include_router(review.applicant_router)
     app.include_router(review.router)
+    app.include_router(jobs.router)
     app.include_router(health.router)
     return app

@@ -35,6 +35,7 @@ from intake.errors import (
     MaterialsMissingError,
     UploadTooLargeError,
 )
+from intake.reverify import JobNotFoundError
 from ocr.errors import (
     CorruptFileError,
     EncryptedPdfError,
@@ -86,6 +87,7 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
     DocumentNotFoundError: (404, "document.not_found", "Document not found"),
     InvalidTransitionError: (409, "filing.invalid_transition", "Not allowed in this status"),
     IdempotencyConflictError: (409, "idempotency.conflict", "Idempotency-Key reused"),
+    JobNotFoundError: (404, "job.not_found", "Job not found"),
     ClaimHeldError: (409, "review.claimed", "Claimed by another reviewer"),
     ClaimRequiredError: (409, "review.not_claimed", "Claim the filing first"),
     MaterialsMissingError: (409, "review.materials_missing", "Material groups missing"),

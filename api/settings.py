@@ -79,11 +79,18 @@ class Settings(BaseSettings):
     """Read the text inside seals (who stamped a document); ``false`` leaves every
     seal unread, which sends every stamped material to a reviewer."""
     policy_dir: Path | None = None
+    policy_candidates_dir: Path | None = None
+    """Where candidate pack directories wait to be previewed (``POST /v1/jobs/reverify``
+    names one as ``policy``); ``DATA_DIR/policy-candidates`` when unset."""
     """Folder of policy packs to use instead of the bundled ones."""
     expiry_interval_s: float = Field(default=3600.0, gt=0)
     """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
     """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
+
+    @property
+    def policy_candidates_resolved(self) -> Path:
+        return self.policy_candidates_dir or self.data_dir / "policy-candidates"
 
     @property
     def database_url_resolved(self) -> str:

@@ -21,6 +21,7 @@ from intake.analysis import AnalysisService
 from intake.filings import FilingService
 from intake.pipeline import Pipeline
 from intake.ports import BlobStore, Clock, PageReader, TaskDispatcher, UnitOfWorkFactory
+from intake.reverify import ReverifyService
 from intake.review import ReviewService
 from intake.submission import SubmissionService
 from intake.verification import VerificationService
@@ -62,6 +63,7 @@ class Services:
     submission: SubmissionService
     review: ReviewService
     clock: Clock
+    reverify: ReverifyService
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
@@ -119,12 +121,20 @@ def build_services(
         uow_factory, book=book, clock=clock, engine_version=lambda: reader.version
     )
     pipeline = Pipeline(uow_factory, analysis=analysis, verification=verification)
-    handlers = IntakeTaskHandlers(pipeline)
-    dispatcher: TaskDispatcher
+    reverify = ReverifyService(
+        uow_factory,
+        verification=verification,
+        clock=clock,
+        engine_version=lambda: reader.version,
+        reread=analysis.reread_filing,
+    )
+    handlers = IntakeTaskHandlers(pipeline, reverify)
+    dispatcher: LocalTaskDispatcher | CeleryTaskDispatcher
     if settings.is_local_queue:
         dispatcher = LocalTaskDispatcher(handlers, max_workers=settings.task_workers)
     else:
         dispatcher = CeleryTaskDispatcher(create_celery_app(settings.queue_url, handlers=handlers))
+    reverify.set_dispatch(dispatcher.reverify_batch)
     return Services(
         settings=settings,
         engine=engine,
@@ -141,6 +151,7 @@ def build_services(
             uow_factory, clock=clock, book=book, reader_version=lambda: reader.version
         ),
         clock=clock,
+        reverify=reverify,
         review=ReviewService(
             uow_factory,
             book=book,

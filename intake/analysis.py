@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from intake.domain import Document, DocumentId, DocumentStatus, Page, StoredReading
+from intake.domain import Document, DocumentId, DocumentStatus, FilingId, Page, StoredReading
 from intake.ports import BlobStore, PageReader, UnitOfWorkFactory
 from ocr.domain import DocumentKind, PageReading, Quality
 from ocr.images import (
@@ -179,17 +179,50 @@ class AnalysisService:
             kind_confidence=confidence,
         )
 
+    def reread_filing(self, filing_id: FilingId) -> int:
+        """Read every page of a filing's analysed documents again with the current reader.
+
+        The new readings replace the cached ones for this reader version (bulk
+        re-reading after an engine or model change). A document that cannot be
+        read is left as it was.
+
+        Returns:
+            How many pages were read.
+        """
+        if self._reader is None:
+            return 0
+        with self._uow_factory() as uow:
+            documents = [
+                d
+                for d in uow.documents.list_for_filing(filing_id)
+                if d.status is DocumentStatus.ANALYSED and d.pages
+            ]
+        pages = 0
+        for document in documents:
+            original = self._blobs.get(document.sha256)
+            pages += len(
+                self._read_pages(self._reader, document, document.pages, original, again=True)
+            )
+        return pages
+
     def _read_pages(
-        self, reader: PageReader, document: Document, pages: list[Page], original: bytes
+        self,
+        reader: PageReader,
+        document: Document,
+        pages: list[Page],
+        original: bytes,
+        *,
+        again: bool = False,
     ) -> list[PageReading]:
-        """Read every page, taking cached readings first and caching new ones."""
+        """Read every page, taking cached readings first (unless ``again``) and caching new ones."""
         version = reader.version
         readings: dict[int, PageReading] = {}
-        with self._uow_factory() as uow:
-            for page in pages:
-                stored = uow.readings.get(document.reading_key(page), version)
-                if stored is not None:
-                    readings[page.number] = stored.reading
+        if not again:
+            with self._uow_factory() as uow:
+                for page in pages:
+                    stored = uow.readings.get(document.reading_key(page), version)
+                    if stored is not None:
+                        readings[page.number] = stored.reading
         missing = [p for p in pages if p.number not in readings]
         # A PDF page's text layer comes from the original; nothing is rendered again.
         text_layers = pdf_text_layers(original) if missing else {}
@@ -202,14 +235,14 @@ class AnalysisService:
                 text_layer=text_layers.get(page.number),
                 quality=page.quality,
             )
+            stored = StoredReading(
+                image_sha256=document.reading_key(page), engine_version=version, reading=reading
+            )
             with self._uow_factory() as uow:
-                uow.readings.put(
-                    StoredReading(
-                        image_sha256=document.reading_key(page),
-                        engine_version=version,
-                        reading=reading,
-                    )
-                )
+                if again:
+                    uow.readings.replace(stored)
+                else:
+                    uow.readings.put(stored)
                 uow.commit()
             readings[page.number] = reading
         return [readings[p.number] for p in pages]

@@ -122,6 +122,10 @@ class ReadingRepository(Protocol):
         """Store a reading; storing the same key again keeps the first."""
         ...
 
+    def replace(self, reading: StoredReading) -> None:
+        """Store a reading in place of the one under the same key (a page read again)."""
+        ...
+
 
 class VerificationRepository(Protocol):
     def add(self, record: VerificationRecord) -> None: ...

@@ -118,7 +118,7 @@ class ReverifyService:
         clock: Clock,
         engine_version: Callable[[], str],
         dispatch: Dispatch | None = None,
-        reread: Callable[[FilingId], None] | None = None,
+        reread: Callable[[FilingId], object] | None = None,
         batch_size: int = BATCH_SIZE,
         new_id: Callable[[], UUID] = uuid4,
     ) -> None:
@@ -373,6 +373,29 @@ class ReverifyService:
         uow.filings.update(replace(moved, open_checks=open_checks(verdict)))
         item = replace(item, new_status=moved.status.value, note=note, verification_id=record.id)
         return record, item
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> int:
+        """Record a batch that the task backend gave up on (retries spent): its pending
+        items end ``failed`` with the reason, so the job still finishes.
+
+        Returns:
+            How many items this call failed.
+        """
+        now = self._clock.now()
+        failed = 0
+        with self._uow_factory() as uow:
+            for filing_id in filing_ids:
+                item = JobItem(
+                    job_id=job_id,
+                    filing_id=filing_id,
+                    status=JobItemStatus.FAILED,
+                    note=reason[:1000],
+                    finished_at=now,
+                )
+                failed += int(uow.jobs.finish(item))
+            uow.commit()
+        self._finish_if_complete(job_id)
+        return failed
 
     def _fail(self, job: ReverifyJob, filing_id: FilingId, error: Exception) -> int:
         log.error("intake.job.filing_failed", job_id=str(job.id), filing_id=str(filing_id))

@@ -264,6 +264,9 @@ class FakeReadingRepository:
     def put(self, reading: StoredReading) -> None:
         self._store.readings.setdefault((reading.image_sha256, reading.engine_version), reading)
 
+    def replace(self, reading: StoredReading) -> None:
+        self._store.readings[(reading.image_sha256, reading.engine_version)] = reading
+
 
 class FakeVerificationRepository:
     def __init__(self, store: _Store) -> None:

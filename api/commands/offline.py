@@ -25,6 +25,7 @@ from intake.domain import Document, Filing, Principal, Role
 from intake.filings import FilingService, NewFiling
 from intake.pipeline import Pipeline
 from intake.ports import PageReader, UnitOfWorkFactory
+from intake.reverify import ReverifyService
 from intake.submission import SubmissionService
 from intake.verification import VerificationService
 from ocr.quality import assess_quality
@@ -115,7 +116,13 @@ class OfflineIntake:
             ),
             verification=verification,
         )
-        handlers = IntakeTaskHandlers(pipeline)
+        reverify = ReverifyService(
+            self._uow_factory,
+            verification=verification,
+            clock=self._clock,
+            engine_version=lambda: reader.version,
+        )
+        handlers = IntakeTaskHandlers(pipeline, reverify)
         self._dispatcher.run_pending(handlers)
         self._submission.submit(_PRINCIPAL, filing.id)
         self._dispatcher.run_pending(handlers)

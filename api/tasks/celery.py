@@ -13,20 +13,23 @@ append-only verification runs make them.
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from collections.abc import Sequence
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import structlog
 from celery import Celery
 
-from intake.domain import DocumentId, FilingId
+from intake.domain import DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
 
 ANALYSE_DOCUMENT: Final = "intake.analyse_document"
 VERIFY_FILING: Final = "intake.verify_filing"
 EXPIRE_FILINGS: Final = "intake.expire_filings"
+REVERIFY_BATCH: Final = "intake.reverify_batch"
+REVERIFY_MAX_RETRIES: Final = 5
 DEFAULT_QUEUE: Final = "intake"
 
 
@@ -38,6 +41,10 @@ class TaskHandlers(Protocol):
     def verify_filing(self, filing_id: FilingId) -> None: ...
 
     def expire_filings(self) -> None: ...
+
+    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None: ...
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None: ...
 
 
 class CeleryTaskDispatcher:
@@ -53,6 +60,10 @@ class CeleryTaskDispatcher:
     def verify_filing(self, filing_id: FilingId) -> None:
         self._app.send_task(VERIFY_FILING, args=[str(filing_id)])
         log.info("intake.task.sent", task=VERIFY_FILING, filing_id=str(filing_id))
+
+    def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
+        self._app.send_task(REVERIFY_BATCH, args=[str(job_id), [str(i) for i in filing_ids]])
+        log.info("intake.task.sent", task=REVERIFY_BATCH, job_id=str(job_id), size=len(filing_ids))
 
 
 def result_backend_for(queue_url: str) -> str:
@@ -75,14 +86,17 @@ def create_celery_app(
     handlers: TaskHandlers,
     queue: str = DEFAULT_QUEUE,
     expiry_interval_s: float = 3600.0,
+    reverify_retries: int = REVERIFY_MAX_RETRIES,
 ) -> Celery:
-    """Build the Celery app for ``INTAKE_QUEUE_URL`` with our two tasks registered.
+    """Build the Celery app for ``INTAKE_QUEUE_URL`` with our tasks registered.
 
     Args:
         queue_url: ``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672//``.
         handlers: the use cases the tasks call.
         queue: the queue tasks are sent to and consumed from.
         expiry_interval_s: how often beat sends the expiry sweep.
+        reverify_retries: how often a failing re-verification batch is retried
+            (backoff 1, 2, 4... s) before its filings end ``failed``.
 
     Returns:
         The configured app; dispatchers and workers built from it share the queue.
@@ -117,6 +131,26 @@ def create_celery_app(
     @app.task(name=VERIFY_FILING, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def verify_filing(filing_id: str) -> None:
         handlers.verify_filing(FilingId(UUID(filing_id)))
+
+    @app.task(  # type: ignore[untyped-decorator]  # celery is untyped
+        name=REVERIFY_BATCH,
+        shared=False,
+        bind=True,
+        max_retries=reverify_retries,
+        acks_late=True,
+    )
+    def reverify_batch(task: Any, job_id: str, filing_ids: list[str]) -> None:
+        # A batch finishes each filing once (job items), so a redelivery after a
+        # worker died is harmless. Infrastructure errors retry with backoff; once
+        # the retries are spent the batch's filings end failed, with the reason.
+        job, ids = JobId(UUID(job_id)), [FilingId(UUID(i)) for i in filing_ids]
+        try:
+            handlers.reverify_batch(job, ids)
+        except Exception as error:
+            if task.request.retries >= reverify_retries:
+                handlers.fail_batch(job, ids, f"{type(error).__name__}: {error}")
+                return
+            raise task.retry(exc=error, countdown=min(2**task.request.retries, 60)) from error
 
     @app.task(name=EXPIRE_FILINGS, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def expire_filings() -> None:

@@ -15,7 +15,7 @@ from typing import TypeVar
 import structlog
 
 from api.tasks.celery import TaskHandlers
-from intake.domain import DocumentId, FilingId
+from intake.domain import DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +36,12 @@ class LocalTaskDispatcher:
 
     def verify_filing(self, filing_id: FilingId) -> None:
         self._submit("verify_filing", self._handlers.verify_filing, filing_id)
+
+    def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
+        future = self._executor.submit(self._handlers.reverify_batch, job_id, filing_ids)
+        future.add_done_callback(
+            lambda done: _log_outcome(done, task="reverify_batch", item=str(job_id))
+        )
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking tasks; with ``wait`` let the queued ones finish first."""

@@ -361,6 +361,16 @@ class SqlReadingRepository:
             },
         )
 
+    def replace(self, reading: StoredReading) -> None:
+        """Store a reading in place of the one under the same key (a page read again)."""
+        self._session.execute(
+            delete(reading_table).where(
+                reading_table.c.image_sha256 == reading.image_sha256,
+                reading_table.c.engine_version == reading.engine_version,
+            )
+        )
+        self.put(reading)
+
 
 class SqlVerificationRepository:
     """Verification runs: rows are added, never updated or deleted."""

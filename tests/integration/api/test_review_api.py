@@ -51,7 +51,9 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
             yield Api(client=client, app=app, settings=settings, clock=clock)
 
 
-async def _filing(api: Api, *, defect: str = "referral_wrong_destination", seed: int = 21) -> str:
+async def _filing(
+    api: Api, *, defect: str | None = "referral_wrong_destination", seed: int = 21
+) -> str:
     """A referral filing from a scenario, uploaded by the app and verified."""
     scenario = make_scenario(
         pack="national", seed=seed, filing_type="referral", defect=defect, book=load_packs()

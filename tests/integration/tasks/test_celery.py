@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from uuid import uuid4
 
 import pytest
@@ -11,7 +11,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from api.tasks.celery import EXPIRE_FILINGS, CeleryTaskDispatcher, create_celery_app
-from intake.domain import DocumentId, FilingId
+from intake.domain import DocumentId, FilingId, JobId
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +25,9 @@ class RecordingHandlers:
         self.documents: list[DocumentId] = []
         self.filings: list[FilingId] = []
         self.sweeps = 0
+        self.batches: list[tuple[JobId, list[FilingId]]] = []
+        self.failed: list[tuple[JobId, list[FilingId], str]] = []
+        self.fail_batches = False
         self._expected = expected
         self.done = threading.Event()
 
@@ -40,8 +43,19 @@ class RecordingHandlers:
         self.sweeps += 1
         self._check()
 
+    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
+        self.batches.append((job_id, list(filing_ids)))
+        if self.fail_batches:
+            raise ConnectionError("database unavailable")
+        self._check()
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
+        self.failed.append((job_id, list(filing_ids), reason))
+        self._check()
+
     def _check(self) -> None:
-        if len(self.documents) + len(self.filings) + self.sweeps >= self._expected:
+        done = len(self.documents) + len(self.filings) + self.sweeps + len(self.failed)
+        if done + (0 if self.fail_batches else len(self.batches)) >= self._expected:
             self.done.set()
 
 
@@ -108,3 +122,35 @@ class TestCeleryTasks:
             assert sweeps.done.wait(WAIT_S), "the worker did not run the sweep"
         sweep_app.close()
         assert sweeps.sweeps == 1
+
+    def test_a_reverify_batch_runs_and_a_failing_one_ends_failed(self, app: Celery) -> None:
+        job = JobId(uuid4())
+        filings = [FilingId(uuid4()) for _ in range(3)]
+        ok = RecordingHandlers(expected=1)
+        ok_app = create_celery_app(
+            app.conf.broker_url, handlers=ok, queue=app.conf.task_default_queue
+        )
+        ok_app.conf.broker_heartbeat = 0
+        with start_worker(ok_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            CeleryTaskDispatcher(ok_app).reverify_batch(job, filings)
+            assert ok.done.wait(WAIT_S), "the worker did not run the batch"
+        ok_app.close()
+        assert ok.batches == [(job, filings)]
+
+        broken = RecordingHandlers(expected=1)
+        broken.fail_batches = True
+        broken_app = create_celery_app(
+            app.conf.broker_url,
+            handlers=broken,
+            queue=app.conf.task_default_queue,
+            reverify_retries=1,
+        )
+        broken_app.conf.broker_heartbeat = 0
+        with start_worker(broken_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            CeleryTaskDispatcher(broken_app).reverify_batch(job, filings)
+            assert broken.done.wait(WAIT_S), "the failing batch was not given up"
+        broken_app.close()
+        assert len(broken.batches) == 2  # the first try and one retry
+        ((failed_job, failed_ids, reason),) = broken.failed
+        assert (failed_job, failed_ids) == (job, filings)
+        assert "database unavailable" in reason
