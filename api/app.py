@@ -16,6 +16,7 @@ from api.metrics import Metrics
 from api.routes import documents, filings, health, jobs, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
+from api.web import install_review_pages
 from api.wiring import build_services
 from intake.ports import Clock, PageReader
 
@@ -93,4 +94,5 @@ def create_app(
     app.include_router(review.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    install_review_pages(app, settings=settings, clock=clock)
     return app
