@@ -16,7 +16,6 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.web.session import Flash, ReviewSession, SessionCodec, is_https, tokens_match
-from api.web.views import china_time
 from intake.domain import Principal
 from intake.ports import Clock
 from intake.review import Actor
@@ -68,7 +67,6 @@ class ReviewWeb:
     @classmethod
     def create(cls, *, secret: bytes, clock: Clock) -> ReviewWeb:
         templates = Jinja2Templates(directory=_TEMPLATES)
-        templates.env.filters["china_time"] = china_time
         return cls(codec=SessionCodec(secret), clock=clock, templates=templates)
 
     def render(

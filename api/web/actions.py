@@ -28,10 +28,9 @@ from api.web.access import (
     local_path,
     redirect,
 )
-from api.web.labels import ACTIONS, DECISIONS, field_label, refusal
+from api.web.labels import ACTIONS, DECISIONS, china_time, field_label, refusal
 from api.web.pages import render_filing
 from api.web.session import Flash, ReviewSession, is_https, tokens_match
-from api.web.views import china_time
 from api.wiring import Services
 from intake.domain import DocumentId, FilingId, Principal, ReviewAction, Role
 from intake.errors import FilingNotFoundError, IntakeError
@@ -271,7 +270,7 @@ async def _refused(
     request: Request, web: ReviewWeb, services: Services, filing_id: FilingId, error: IntakeError
 ) -> Response:
     if isinstance(error, FilingNotFoundError):
-        return redirect("/review")
+        return web.redirect_with(request, "/review", Flash(text="没有找到这份备案。", error=True))
     groups = await run_in_threadpool(_group_names, services, filing_id)
     flash = Flash(text=refusal(error, group_names=groups), error=True)
     return web.redirect_with(request, f"/review/filings/{filing_id}", flash)

@@ -1,4 +1,4 @@
-"""What the reviewers' pages call things, in Chinese, and how they word a refusal.
+"""What the reviewers' pages call things, in Chinese, how they write times, and word a refusal.
 
 The filing types' and material groups' names come from the policy pack; the
 names of document kinds, fields, statuses and outcomes are the page's own.
@@ -6,6 +6,7 @@ names of document kinds, fields, statuses and outcomes are the page's own.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from intake.domain import FilingStatus, ReviewAction
@@ -18,6 +19,7 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
+from intake.sla import CHINA_TZ
 from ocr.domain import DocumentKind, FieldName
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "KINDS",
     "OUTCOMES",
     "STATUSES",
+    "china_time",
     "field_label",
     "kind_label",
     "refusal",
@@ -106,6 +109,11 @@ _REVIEW_FIELDS: Final[dict[str, str]] = {
     "index": "这一页上没有这份材料。",
     "field": "字段名无效。",
 }
+
+
+def china_time(moment: datetime | None) -> str:
+    """``2025-03-10 10:00``: a moment as the clock on a wall in China shows it."""
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def kind_label(kind: str | None) -> str:

@@ -546,6 +546,12 @@ class TestFilingPage:
         assert response.status_code == 404
         assert "没有找到这份备案" in response.text
 
+    async def test_claiming_an_unknown_filing_goes_back_to_the_queue(self, desk: Desk) -> None:
+        csrf = await desk.sign_in()
+        page = await _post(desk, f"/review/filings/{uuid.uuid4()}/claim", csrf)
+        assert page.url.path == "/review"
+        assert "没有找到这份备案" in page.text
+
 
 class TestClaims:
     async def test_claim_and_release(self, desk: Desk) -> None:
@@ -644,6 +650,23 @@ class TestCorrections:
         assert page.status_code == 200
         assert "请先认领该备案" in page.text
         assert desk.audit("correct") == []
+
+    async def test_what_a_reviewer_types_is_shown_as_text(self, desk: Desk) -> None:
+        csrf = await desk.sign_in()
+        await _post(desk, f"/review/filings/{desk.waiting.id}/claim", csrf)
+        referral = desk.document_of(desk.waiting, "referral_form")
+        typed = '<img src=x onerror="alert(1)">'
+        page = await _post(
+            desk,
+            f"/review/filings/{desk.waiting.id}/corrections",
+            csrf,
+            document_id=str(referral),
+            page="1",
+            index="0",
+            **{"field.diagnosis": typed, "shown.diagnosis": "肺恶性肿瘤"},
+        )
+        assert typed not in page.text
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
 
     async def test_an_unchanged_form_changes_nothing(self, desk: Desk) -> None:
         csrf = await desk.sign_in()
