@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 
 from api.tasks.local import LocalTaskDispatcher
-from intake.domain import DocumentId, FilingId
+from intake.domain import DocumentId, FilingId, JobId
 
 
 class _Handlers:
@@ -24,6 +25,13 @@ class _Handlers:
 
     def expire_filings(self) -> None:
         raise AssertionError("the local pool never sends the sweep; the server's thread does")
+
+    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
+        self.seen.append(job_id)
+        self.seen.extend(filing_ids)
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
+        raise AssertionError("the local pool never gives a batch up; the batch isolates failures")
 
 
 class TestLocalTaskDispatcher:
@@ -55,3 +63,12 @@ class TestLocalTaskDispatcher:
         dispatcher.analyse_document(ok)
         dispatcher.shutdown(wait=True)
         assert handlers.seen == [ok]
+
+    def test_runs_a_reverify_batch(self) -> None:
+        handlers = _Handlers()
+        dispatcher = LocalTaskDispatcher(handlers, max_workers=1)
+        job = JobId(uuid.uuid4())
+        filings = [FilingId(uuid.uuid4()) for _ in range(3)]
+        dispatcher.reverify_batch(job, filings)
+        dispatcher.shutdown(wait=True)
+        assert handlers.seen == [job, *filings]
