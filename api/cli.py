@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.commands import bench, export, policy, reading, verification
+from api.commands import bench, export, policy, reading, reverify, verification
 from api.commands.output import log_to_stderr
 from api.settings import Settings
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
@@ -126,6 +126,7 @@ def expire() -> None:
 # The offline tools, listed after the service commands in `intake --help`.
 app.command("read")(reading.read)
 app.command("verify")(verification.verify)
+app.command("reverify")(reverify.reverify)
 app.command("samples")(reading.samples)
 app.command("eval")(reading.evaluate)
 app.add_typer(policy.app, name="policy")

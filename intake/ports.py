@@ -104,6 +104,10 @@ class DocumentRepository(Protocol):
         """Hashes of every stored page, for duplicate detection across filings."""
         ...
 
+    def fingerprints_version(self) -> tuple[int, datetime | None]:
+        """Changes whenever a page is stored or removed: (pages, newest document time)."""
+        ...
+
     def referenced_blobs(self) -> set[str]:
         """Every blob key (SHA-256) that a document or page row points at."""
         ...

@@ -311,6 +311,21 @@ class ReverifyService:
             {"code": old["code"], "old": old.get("outcome"), "new": None, "message": ""}
             for old in before.values()
         )
+        # A material group that went missing, or was found, is a reason too.
+        was_missing = {
+            m.get("group"): m for m in (previous.verdict.get("missing", []) if previous else [])
+        }
+        now_missing = {m.code: m for m in verdict.missing}
+        for group in sorted(set(was_missing) ^ set(now_missing), key=str):
+            name = now_missing[group].name if group in now_missing else was_missing[group]["name"]
+            changes.append(
+                {
+                    "code": f"missing.{group}",
+                    "old": "missing" if group in was_missing else "present",
+                    "new": "missing" if group in now_missing else "present",
+                    "message": name,
+                }
+            )
         old_decision = previous.decision if previous else None
         new_decision = verdict.decision.value
         return JobItem(

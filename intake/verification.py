@@ -15,9 +15,10 @@ rows, calls :func:`verifiers.verify_filing`, and writes one row and a status.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 from uuid import UUID, uuid4
 
@@ -147,6 +148,8 @@ class VerificationService:
         self._clock = clock
         self._engine_version = engine_version
         self._new_id = new_id
+        self._index_lock = threading.Lock()
+        self._index: tuple[tuple[int, datetime | None], FingerprintIndex] | None = None
 
     def verify_filing(self, filing_id: FilingId) -> VerificationRecord | None:
         """Verify a submitted filing whose documents are all analysed.
@@ -284,7 +287,7 @@ class VerificationService:
         corrections: dict[FilingId, list[Correction]] = {}
         for correction in uow.reviews.corrections_for(ids):
             corrections.setdefault(correction.filing_id, []).append(correction)
-        fingerprints = FingerprintIndex(uow.documents.fingerprints())
+        fingerprints = self._fingerprints(uow)
         verdicts: dict[FilingId, Verdict] = {}
         for filing in filings:
             read = self.evidence(uow, documents.get(filing.id, []), readings)
@@ -350,6 +353,18 @@ class VerificationService:
             uow.commit()
         log.info("intake.filing.cancelled", filing_id=str(filing_id))
         return CancelOutcome(filing=cancelled, reason=reason)
+
+    def _fingerprints(self, uow: UnitOfWork) -> FingerprintIndex:
+        """Every stored page's hashes, loaded again only when a page was stored or removed."""
+        version = uow.documents.fingerprints_version()
+        with self._index_lock:
+            cached = self._index
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        index = FingerprintIndex(uow.documents.fingerprints())
+        with self._index_lock:
+            self._index = (version, index)
+        return index
 
     def _verdict(self, uow: UnitOfWork, filing: Filing) -> Verdict:
         return self.verdicts(uow, [filing])[filing.id]
@@ -455,12 +470,12 @@ class FingerprintIndex:
 
     def __init__(self, fingerprints: Sequence[PageFingerprint]) -> None:
         self._all = list(fingerprints)
-        self._sha = np.array([f.image_sha256 for f in self._all], dtype=object)
+        self._by_sha: dict[str, list[int]] = {}
+        for index, fingerprint in enumerate(self._all):
+            self._by_sha.setdefault(fingerprint.image_sha256, []).append(index)
         values = [_phash_int(f.phash) for f in self._all]
         self._hashes = np.array([v or 0 for v in values], dtype=np.uint64)
         self._has_hash = np.array([v is not None for v in values], dtype=bool)
-        self._filing = np.array([str(f.filing_id) for f in self._all], dtype=object)
-        self._applicant = np.array([f.applicant_id_number for f in self._all], dtype=object)
 
     def hits(
         self, filing: Filing, evidence: Sequence[Evidence], *, max_distance: int
@@ -469,24 +484,31 @@ class FingerprintIndex:
         ours = {(e.image_sha256, e.phash) for e in evidence if e.image_sha256}
         if not ours or not self._all:
             return []
-        match = np.zeros(len(self._all), dtype=bool)
+        found: set[int] = set()
         for sha, phash in ours:
-            match |= self._sha == sha
+            found.update(self._by_sha.get(sha, ()))
             value = _phash_int(phash)
             if value is not None:
                 distance = np.bitwise_count(self._hashes ^ np.uint64(value))
-                match |= self._has_hash & (distance <= max_distance)
-        match &= (self._filing != str(filing.id)) & (self._applicant != filing.applicant.id_number)
-        return [
-            DuplicateHit(
-                other_filing_id=str(other.filing_id),
-                other_document_id=str(other.document_id),
-                other_page=other.page_number,
-                image_sha256=other.image_sha256,
-                phash=other.phash,
+                found.update(np.flatnonzero(self._has_hash & (distance <= max_distance)).tolist())
+        hits = []
+        for index in sorted(found):
+            other = self._all[index]
+            if (
+                other.filing_id == filing.id
+                or other.applicant_id_number == filing.applicant.id_number
+            ):
+                continue
+            hits.append(
+                DuplicateHit(
+                    other_filing_id=str(other.filing_id),
+                    other_document_id=str(other.document_id),
+                    other_page=other.page_number,
+                    image_sha256=other.image_sha256,
+                    phash=other.phash,
+                )
             )
-            for other in (self._all[i] for i in np.flatnonzero(match))
-        ]
+        return hits
 
 
 def _phash_int(phash: str) -> int | None:

@@ -242,6 +242,11 @@ class FakeDocumentRepository:
             )
         return prints
 
+    def fingerprints_version(self) -> tuple[int, datetime | None]:
+        documents = list(self._store.documents.values())
+        pages = sum(len(d.pages) for d in documents)
+        return pages, max((d.created_at for d in documents), default=None)
+
     def referenced_blobs(self) -> set[str]:
         keys = set()
         for document in self._store.documents.values():

@@ -1,4 +1,4 @@
-"""``intake bench read``, ``upload`` and ``review``: the benchmarks, printed as JSON."""
+"""``intake bench read``, ``upload``, ``review`` and ``reverify``: benchmarks, printed as JSON."""
 
 from __future__ import annotations
 
@@ -76,3 +76,19 @@ def bench_review(
     from api.commands.review_bench import benchmark_review_queue
 
     print_json(benchmark_review_queue(filings=filings, requests=requests, database_url=database))
+
+
+@app.command("reverify")
+def bench_reverify(
+    filings: Annotated[int, typer.Option(help="Filings to generate.", min=1)] = 10_000,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Database URL (migrated first); a temporary SQLite file if omitted."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The scenario generator's seed.")] = 20261129,
+) -> None:
+    """Bulk re-verification from cached readings: filings per second (real run, dry runs)."""
+    log_to_stderr()
+    from api.commands.reverify_bench import benchmark_reverify
+
+    print_json(benchmark_reverify(filings=filings, database_url=database, seed=seed))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from intake.domain import (
@@ -29,6 +29,28 @@ from storage.sql.tables import verification as verification_table
 __all__ = ["SqlJobRepository"]
 
 _CHINA = ZoneInfo("Asia/Shanghai")
+_FINISHED_COLUMNS = (
+    "status",
+    "old_decision",
+    "new_decision",
+    "old_status",
+    "new_status",
+    "changed",
+    "changes",
+    "note",
+    "verification_id",
+    "finished_at",
+)
+# One statement for every item, compiled once: a job finishes thousands a second.
+_FINISH = (
+    update(item_table)
+    .where(
+        item_table.c.job_id == bindparam("p_job"),
+        item_table.c.filing_id == bindparam("p_filing"),
+        item_table.c.status == JobItemStatus.PENDING.value,
+    )
+    .values({column: bindparam(f"v_{column}") for column in _FINISHED_COLUMNS})
+)
 
 
 class SqlJobRepository:
@@ -106,16 +128,9 @@ class SqlJobRepository:
     def finish(self, item: JobItem) -> bool:
         """Record a pending item's outcome; ``False`` when it was finished already."""
         values = _item_values(item)
-        for key in ("job_id", "filing_id", "insured_region", "filing_type"):
-            del values[key]
+        params = {f"v_{key}": values[key] for key in _FINISHED_COLUMNS}
         result = self._session.execute(
-            update(item_table)
-            .where(
-                item_table.c.job_id == item.job_id,
-                item_table.c.filing_id == item.filing_id,
-                item_table.c.status == JobItemStatus.PENDING.value,
-            )
-            .values(values)
+            _FINISH, {"p_job": item.job_id, "p_filing": item.filing_id, **params}
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 

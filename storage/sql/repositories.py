@@ -303,6 +303,12 @@ class SqlDocumentRepository:
             for r in self._session.execute(query)
         ]
 
+    def fingerprints_version(self) -> tuple[int, datetime | None]:
+        """Changes whenever a page is stored or removed: (pages, newest document time)."""
+        pages = self._session.execute(select(func.count()).select_from(page_table)).scalar_one()
+        newest = self._session.execute(select(func.max(document_table.c.created_at))).scalar()
+        return int(pages), newest
+
     def referenced_blobs(self) -> set[str]:
         """Every blob key (SHA-256) that a document or page row points at."""
         query = union(select(document_table.c.sha256), select(page_table.c.image_sha256))

@@ -1,0 +1,277 @@
+"""``intake bench reverify``: bulk re-verification throughput from cached readings.
+
+Generates N filings from the scenario generator (documents, pages and cached
+readings, as the service stores them), verifies them once with a real job
+(timed), then re-verifies them with a dry run (timed): filings per second.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import delete
+
+from intake.domain import (
+    Applicant,
+    Document,
+    DocumentId,
+    DocumentStatus,
+    Filing,
+    FilingId,
+    FilingStatus,
+    FilingType,
+    JobFilter,
+    JobId,
+    Page,
+    Principal,
+    Role,
+    Scheme,
+    StoredReading,
+)
+from intake.ports import UnitOfWorkFactory
+from intake.reverify import ReverifyService
+from intake.verification import VerificationService
+from ocr.domain import PageReading
+from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
+from storage.sql import sql_unit_of_work_factory
+from storage.sql.engine import create_database_engine
+from storage.sql.migrate import upgrade_database
+from storage.sql.tables import filing as filing_table
+from storage.sql.tables import job as job_table
+from storage.sql.tables import reading as reading_table
+from verifiers import PolicyBook, load_packs
+
+__all__ = ["benchmark_reverify", "store_scenarios"]
+
+ENGINE_VERSION: Final = "bench-cached-readings"
+_OPERATOR: Final = Principal(role=Role.ADMIN, key_id="bench")
+_T0: Final = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+class _FixedClock:
+    def __init__(self, day: Any) -> None:
+        self._now = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def today(self) -> Any:
+        return self._now.date()
+
+
+def store_scenarios(
+    uow_factory: UnitOfWorkFactory,
+    scenarios: Sequence[Scenario],
+    *,
+    owner: str,
+    engine_version: str = ENGINE_VERSION,
+) -> list[FilingId]:
+    """Store each scenario as a submitted filing with its documents and cached readings."""
+    ids: list[FilingId] = []
+    for start in range(0, len(scenarios), 500):
+        with uow_factory() as uow:
+            for n, scenario in enumerate(scenarios[start : start + 500], start=start):
+                facts = scenario.facts
+                at = _T0 + timedelta(seconds=n)
+                filing = Filing(
+                    id=FilingId(uuid.uuid4()),
+                    owner=owner,
+                    applicant=Applicant(
+                        name=facts.applicant_name,
+                        id_number=facts.applicant_id_number,
+                        phone="13812345678",
+                    ),
+                    filing_type=FilingType(facts.filing_type),
+                    insured_region=facts.insured_region,
+                    treatment_region=facts.treatment_region,
+                    scheme=Scheme(facts.scheme),
+                    start_date=facts.start_date,
+                    filed_on=facts.filed_on,
+                    commitment=facts.commitment,
+                    evoucher_verified=facts.evoucher_verified,
+                    created_at=at,
+                    updated_at=at,
+                    submitted_at=at,
+                    status=FilingStatus.SUBMITTED,
+                )
+                uow.filings.add(filing)
+                for item in ground_truth_evidence(scenario):
+                    page = Page(
+                        number=1,
+                        image_sha256=item.image_sha256,
+                        width=1600,
+                        height=1200,
+                        quality=item.quality,
+                        phash=item.phash,
+                    )
+                    uow.documents.add(
+                        Document(
+                            id=DocumentId(uuid.uuid4()),
+                            filing_id=filing.id,
+                            sha256=uuid.uuid4().hex * 2,
+                            size=1000,
+                            content_type="image/jpeg",
+                            page_count=1,
+                            created_at=at,
+                            status=DocumentStatus.ANALYSED,
+                            pages=[page],
+                            kind=item.reading.kind,
+                            kind_confidence=item.reading.kind_confidence,
+                        )
+                    )
+                    uow.readings.put(
+                        StoredReading(
+                            image_sha256=item.image_sha256,
+                            engine_version=engine_version,
+                            reading=PageReading(
+                                page=1,
+                                documents=(item.reading,),
+                                quality=item.quality,
+                                engine="bench",
+                                engine_version=engine_version,
+                            ),
+                        )
+                    )
+                ids.append(filing.id)
+            uow.commit()
+    return ids
+
+
+_WORKER: dict[str, ReverifyService] = {}
+
+
+def _start_worker(url: str, day: Any) -> None:
+    """A worker process: its own engine and service, as a Celery worker has."""
+    book = load_packs()
+    uow_factory = sql_unit_of_work_factory(create_database_engine(url))
+    clock = _FixedClock(day)
+    verification = VerificationService(
+        uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE_VERSION
+    )
+    _WORKER["service"] = ReverifyService(
+        uow_factory, verification=verification, clock=clock, engine_version=lambda: ENGINE_VERSION
+    )
+
+
+def _run_batch(job_id: JobId, filing_ids: list[FilingId]) -> int:
+    return _WORKER["service"].run_batch(job_id, filing_ids)
+
+
+def _ready() -> bool:  # run once per process to start them all before timing
+    return "service" in _WORKER
+
+
+def _timed_job(
+    service: ReverifyService,
+    *,
+    dry_run: bool,
+    workers: int,
+    where: JobFilter,
+    url: str,
+    day: Any,
+) -> tuple[JobId, float]:
+    """Run a job on ``workers`` processes (started and warmed before the clock starts)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(url, day)
+    ) as pool:
+        for ready in [pool.submit(_ready) for _ in range(workers)]:
+            ready.result()
+        futures: list[Future[int]] = []
+        service.set_dispatch(
+            lambda job_id, ids: futures.append(pool.submit(_run_batch, job_id, ids))
+        )
+        started = time.perf_counter()
+        job = service.start(_OPERATOR, where=where, dry_run=dry_run)
+        for future in futures:
+            future.result()
+        elapsed = time.perf_counter() - started
+    return job.id, elapsed
+
+
+def benchmark_reverify(
+    *,
+    filings: int,
+    database_url: str | None,
+    seed: int = 20261129,
+    workers: Sequence[int] = (1, 2),
+    book: PolicyBook | None = None,
+) -> dict[str, Any]:
+    """Filings per second re-verified from cached readings, real run and dry runs.
+
+    Args:
+        filings: How many filings to generate.
+        database_url: The database (migrated first); a temporary SQLite file when ``None``.
+        seed: The scenario generator's seed.
+        workers: Worker-process counts to time the dry run with.
+        book: The packs (the bundled ones when omitted).
+    """
+    book = book or load_packs()
+    scenarios = generate_scenarios(count=filings, seed=seed, book=book)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade_database(url)
+        engine = create_database_engine(url)
+        uow_factory = sql_unit_of_work_factory(engine)
+        owner = f"bench-reverify-{uuid.uuid4().hex[:8]}"
+        started = time.perf_counter()
+        ids = store_scenarios(uow_factory, scenarios, owner=owner)
+        stored_s = time.perf_counter() - started
+        day = scenarios[0].facts.filed_on
+        clock = _FixedClock(day)
+        verification = VerificationService(
+            uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE_VERSION
+        )
+        service = ReverifyService(
+            uow_factory,
+            verification=verification,
+            clock=clock,
+            engine_version=lambda: ENGINE_VERSION,
+        )
+        report: dict[str, Any] = {
+            "database": url.split(":", 1)[0].split("+", 1)[0],
+            "filings": len(ids),
+            "store_s": round(stored_s, 2),
+        }
+        try:
+            submitted = (_T0 + timedelta(hours=8)).date()  # China time
+            ours = JobFilter(submitted_from=submitted, submitted_until=submitted)
+            job_id, elapsed = _timed_job(
+                service, dry_run=False, workers=1, where=ours, url=url, day=day
+            )
+            progress = service.progress(job_id)
+            report["real_run"] = {
+                "filings_per_s": round(progress.done / elapsed, 1),
+                "seconds": round(elapsed, 2),
+                "failed": progress.failed,
+                "decisions": progress.transitions,
+            }
+            report["dry_run"] = {}
+            for count in workers:
+                job_id, elapsed = _timed_job(
+                    service, dry_run=True, workers=count, where=ours, url=url, day=day
+                )
+                progress = service.progress(job_id)
+                report["dry_run"][f"{count}_workers"] = {
+                    "filings_per_s": round(progress.done / elapsed, 1),
+                    "seconds": round(elapsed, 2),
+                    "changed": progress.changed,
+                    "failed": progress.failed,
+                }
+        finally:
+            with engine.begin() as connection:
+                connection.execute(delete(filing_table).where(filing_table.c.owner == owner))
+                connection.execute(delete(job_table).where(job_table.c.created_by == "bench"))
+                connection.execute(
+                    delete(reading_table).where(reading_table.c.engine_version == ENGINE_VERSION)
+                )
+            engine.dispose()
+    return report
