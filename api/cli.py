@@ -75,6 +75,7 @@ def worker(
         settings.queue_url,
         handlers=services.handlers,
         expiry_interval_s=settings.expiry_interval_s,
+        visibility_timeout_s=settings.queue_visibility_timeout_s,
     )
     argv = ["worker", "--loglevel=INFO", "-Q", DEFAULT_QUEUE]
     if beat:

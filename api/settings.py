@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     """Where candidate pack directories wait to be previewed (``POST /v1/jobs/reverify``
     names one as ``policy``); ``DATA_DIR/policy-candidates`` when unset."""
     """Folder of policy packs to use instead of the bundled ones."""
+    queue_visibility_timeout_s: float = Field(default=600.0, gt=0)
+    """Redis broker: how long a task taken by a worker that died waits before it is
+    delivered again (longer than the longest task)."""
     expiry_interval_s: float = Field(default=3600.0, gt=0)
     """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)

@@ -133,7 +133,13 @@ def build_services(
     if settings.is_local_queue:
         dispatcher = LocalTaskDispatcher(handlers, max_workers=settings.task_workers)
     else:
-        dispatcher = CeleryTaskDispatcher(create_celery_app(settings.queue_url, handlers=handlers))
+        dispatcher = CeleryTaskDispatcher(
+            create_celery_app(
+                settings.queue_url,
+                handlers=handlers,
+                visibility_timeout_s=settings.queue_visibility_timeout_s,
+            )
+        )
     reverify.set_dispatch(dispatcher.reverify_batch)
     return Services(
         settings=settings,

@@ -87,6 +87,7 @@ def create_celery_app(
     queue: str = DEFAULT_QUEUE,
     expiry_interval_s: float = 3600.0,
     reverify_retries: int = REVERIFY_MAX_RETRIES,
+    visibility_timeout_s: float = 600.0,
 ) -> Celery:
     """Build the Celery app for ``INTAKE_QUEUE_URL`` with our tasks registered.
 
@@ -95,6 +96,8 @@ def create_celery_app(
         handlers: the use cases the tasks call.
         queue: the queue tasks are sent to and consumed from.
         expiry_interval_s: how often beat sends the expiry sweep.
+        visibility_timeout_s: Redis only: how long the task of a worker that died waits
+            before it is delivered to another worker.
         reverify_retries: how often a failing re-verification batch is retried
             (backoff 1, 2, 4... s) before its filings end ``failed``.
 
@@ -116,6 +119,7 @@ def create_celery_app(
         task_ignore_result=True,
         task_default_queue=queue,
         broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": visibility_timeout_s},
         worker_hijack_root_logger=False,
         enable_utc=True,
         beat_schedule={"expire-filings": {"task": EXPIRE_FILINGS, "schedule": expiry_interval_s}},
