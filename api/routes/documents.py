@@ -31,6 +31,7 @@ from api.idempotency import Replay, find_replay, remember, request_hash
 from api.metrics import Metrics
 from api.schemas import DocumentOut
 from api.uploads import receive_upload
+from api.web.frames import frame_tag, reading_frame
 from intake.domain import DocumentId, FilingId
 from intake.errors import (
     DocumentNotFoundError,
@@ -231,12 +232,16 @@ async def get_page_image(
     request: Request,
     principal: PrincipalDep,
     services: ServicesDep,
+    cpu: CpuPoolDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The normalised page image, to the owning app key and to reviewers.
 
-    A page never changes, so its SHA-256 is its `ETag`. Every fetch by a
-    reviewer or admin is written to the audit log.
+    The page is shown in the frame its reading's boxes refer to (flattened and
+    turned upright as the reader saw it), so every box of the document's
+    `found` fields and of the verdict's evidence lands on its text. The
+    `ETag` names the image and that frame. Every fetch by a reviewer or admin
+    is written to the audit log.
     """
     document = await run_in_threadpool(
         services.submission.get_document_or_raise,
@@ -246,7 +251,9 @@ async def get_page_image(
     )
     if not 1 <= page <= len(document.pages):
         raise DocumentNotFoundError(f"{document_id} page {page}")
-    sha = document.pages[page - 1].image_sha256
+    stored_page = document.pages[page - 1]
+    readings = await run_in_threadpool(services.filings.readings_of, document)
+    reading = next((r for r in readings if r.page == page), None)
     if principal.sees_all:
         await run_in_threadpool(
             services.review.record_view,
@@ -255,8 +262,10 @@ async def get_page_image(
             target=f"document:{document_id}/page:{page}",
             action="view_page_image",
         )
-    headers = {"ETag": f'"{sha}"', "Cache-Control": "private, max-age=86400, immutable"}
-    if if_none_match is not None and sha in if_none_match:
+    etag = frame_tag(stored_page.image_sha256, reading)
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=86400, immutable"}
+    if if_none_match is not None and etag.strip('"') in if_none_match:
         return Response(status_code=304, headers=headers)
-    data = await run_in_threadpool(services.blobs.get, sha)
-    return Response(content=data, media_type="image/jpeg", headers=headers)
+    data = await run_in_threadpool(services.blobs.get, stored_page.image_sha256)
+    image = await cpu.run(reading_frame, data, reading)
+    return Response(content=image, media_type="image/jpeg", headers=headers)
