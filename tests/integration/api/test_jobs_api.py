@@ -7,8 +7,11 @@ import shutil
 import uuid
 from typing import Any
 
+import httpx
 import yaml
 
+from api.app import create_app
+from tests.fakes import FakeReader
 from tests.integration.api.conftest import Api
 from tests.integration.api.test_review_api import _filing, _get, _post
 from tests.integration.api.test_review_api import api as api  # the fixture, with an admin key
@@ -93,3 +96,25 @@ class TestJobs:
         cancelled = await _post(api, f"/v1/jobs/{job_id}/cancel", "admin")
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] in {"cancelled", "done"}
+
+
+class TestRestart:
+    async def test_a_job_resumes_when_the_server_starts_again(self, api: Api) -> None:
+        await _filing(api, defect=None, seed=33)
+        await _filing(api, seed=34)
+        services = api.app.state.services
+        dropped: list[object] = []
+        services.reverify.set_dispatch(lambda job_id, ids: dropped.append(ids))  # the stop
+        started = await _post(api, "/v1/jobs/reverify", "admin", {"dry_run": True})
+        job_id = started.json()["id"]
+        assert dropped
+        assert started.json()["pending"] == 2
+        # The server stops with the job running, and starts again on the same database.
+        settings = api.settings
+        restarted = create_app(settings, reader=FakeReader(), clock=api.clock)
+        async with restarted.router.lifespan_context(restarted):
+            transport = httpx.ASGITransport(app=restarted)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                again = Api(client=client, app=restarted, settings=settings, clock=api.clock)
+                job = await _until_finished(again, job_id)
+        assert (job["status"], job["done"], job["pending"]) == ("done", 2, 0)
