@@ -61,6 +61,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE: Final = 500
+REREAD_BATCH_SIZE: Final = 1
+"""Filings per batch when their pages are read again: OCR is slow, spread it over workers."""
 _UNDER_REVIEW: Final = frozenset({FilingStatus.NEEDS_REVIEW})
 _DECISION_STATUS: Final = {
     Decision.APPROVE.value: FilingStatus.APPROVED,
@@ -120,6 +122,7 @@ class ReverifyService:
         dispatch: Dispatch | None = None,
         reread: Callable[[FilingId], object] | None = None,
         batch_size: int = BATCH_SIZE,
+        reread_batch_size: int = REREAD_BATCH_SIZE,
         new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self._uow_factory = uow_factory
@@ -129,6 +132,7 @@ class ReverifyService:
         self._dispatch = dispatch
         self._reread = reread
         self._batch_size = batch_size
+        self._reread_batch_size = reread_batch_size
         self._new_id = new_id
         self._books: dict[str, PolicyBook] = {}
 
@@ -175,7 +179,7 @@ class ReverifyService:
             uow.jobs.add(job, items)
             uow.commit()
         log.info("intake.job.started", job_id=str(job.id), total=job.total, dry_run=dry_run)
-        self._send([i.filing_id for i in items], job.id)
+        self._send([i.filing_id for i in items], job.id, reread=reread)
         return job
 
     def resume(self, job_id: JobId | None = None) -> int:
@@ -194,7 +198,7 @@ class ReverifyService:
                 job.id: uow.jobs.pending(job.id) for job in jobs if job.status is JobStatus.RUNNING
             }
         for running, filing_ids in pending.items():
-            self._send(filing_ids, running)
+            self._send(filing_ids, running, reread=any(j.reread for j in jobs if j.id == running))
         return sum(len(ids) for ids in pending.values())
 
     def cancel(self, job_id: JobId) -> ReverifyJob:
@@ -505,11 +509,12 @@ class ReverifyService:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _send(self, filing_ids: list[FilingId], job_id: JobId) -> None:
+    def _send(self, filing_ids: list[FilingId], job_id: JobId, *, reread: bool) -> None:
         if self._dispatch is None:
             raise RuntimeError("no task backend to run the job's batches")
-        for start in range(0, len(filing_ids), self._batch_size):
-            self._dispatch(job_id, filing_ids[start : start + self._batch_size])
+        size = self._reread_batch_size if reread else self._batch_size
+        for start in range(0, len(filing_ids), size):
+            self._dispatch(job_id, filing_ids[start : start + size])
 
     def _book(self, policy_dir: str) -> PolicyBook:
         if policy_dir not in self._books:

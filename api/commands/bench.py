@@ -85,10 +85,22 @@ def bench_reverify(
         str | None,
         typer.Option(help="Database URL (migrated first); a temporary SQLite file if omitted."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="The scenario generator's seed.")] = 20261129,
+    seed: Annotated[int, typer.Option(help="The generator's seed.")] = 20261129,
+    reread: Annotated[
+        bool,
+        typer.Option(help="Read pages again on 1 and 2 Celery workers instead (pages per s)."),
+    ] = False,
+    pages: Annotated[int, typer.Option(help="Photos to read again with --reread.", min=1)] = 24,
+    queue: Annotated[
+        str, typer.Option(help="The broker for --reread's workers.")
+    ] = "redis://127.0.0.1:6379/12",
 ) -> None:
-    """Bulk re-verification from cached readings: filings per second (real run, dry runs)."""
+    """Bulk re-verification: filings per second from cached readings, or with --reread
+    pages per second read again by 1 and by 2 Celery worker processes (one OCR thread each)."""
     log_to_stderr()
-    from api.commands.reverify_bench import benchmark_reverify
+    from api.commands.reverify_bench import benchmark_reread, benchmark_reverify
 
+    if reread:
+        print_json(benchmark_reread(pages=pages, queue_url=queue, seed=seed))
+        return
     print_json(benchmark_reverify(filings=filings, database_url=database, seed=seed))

@@ -7,7 +7,12 @@ readings, as the service stores them), verifies them once with a real job
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -17,8 +22,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
 from sqlalchemy import delete
 
+from api.settings import Settings
+from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
+from intake.analysis import NORMALISED_CONTENT_TYPE, normalise_pages
 from intake.domain import (
     Applicant,
     Document,
@@ -30,6 +39,7 @@ from intake.domain import (
     FilingType,
     JobFilter,
     JobId,
+    JobStatus,
     Page,
     Principal,
     Role,
@@ -40,7 +50,12 @@ from intake.ports import UnitOfWorkFactory
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
 from ocr.domain import PageReading
+from ocr.idnumber import check_character
+from ocr.images import FileType
+from ocr.quality import assess_quality
 from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
+from samples.generate import generate_corpus
+from storage.blobs import open_blob_store
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
@@ -49,7 +64,7 @@ from storage.sql.tables import job as job_table
 from storage.sql.tables import reading as reading_table
 from verifiers import PolicyBook, load_packs
 
-__all__ = ["benchmark_reverify", "store_scenarios"]
+__all__ = ["benchmark_reread", "benchmark_reverify", "store_scenarios"]
 
 ENGINE_VERSION: Final = "bench-cached-readings"
 _OPERATOR: Final = Principal(role=Role.ADMIN, key_id="bench")
@@ -275,3 +290,174 @@ def benchmark_reverify(
                 )
             engine.dispose()
     return report
+
+
+def benchmark_reread(
+    *,
+    pages: int,
+    queue_url: str,
+    seed: int = 20261129,
+    workers: Sequence[int] = (1, 2),
+) -> dict[str, Any]:
+    """Pages per second read again by 1 and by 2 Celery worker processes (one OCR thread each).
+
+    Generated photos are stored as the upload path stores them (original and
+    normalised page), one filing each; every job reads all their pages again
+    with the real reader on ``intake worker`` processes started for it.
+
+    Args:
+        pages: How many photos (one filing, one page each).
+        queue_url: A ``redis://`` or ``amqp://`` broker; its default queue is used.
+        seed: The sample generator's seed.
+        workers: Worker-process counts to time.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "var"
+        settings = Settings(data_dir=data_dir, queue_url=queue_url, api_keys=SecretStr("admin:k"))
+        upgrade_database(settings.database_url_resolved)
+        engine = create_database_engine(settings.database_url_resolved)
+        uow_factory = sql_unit_of_work_factory(engine)
+        _store_photos(settings, uow_factory, Path(tmp) / "photos", count=pages, seed=seed)
+        env = {
+            **os.environ,
+            "INTAKE_DATA_DIR": str(data_dir),
+            "INTAKE_QUEUE_URL": queue_url,
+            "INTAKE_API_KEYS": "admin:k",
+            "INTAKE_OCR_THREADS": "1",
+            "INTAKE_DATABASE_URL": settings.database_url_resolved,
+        }
+        clock = _FixedClock(datetime.now(UTC).date())
+        verification = VerificationService(
+            uow_factory, book=load_packs(), clock=clock, engine_version=lambda: "reread"
+        )
+        service = ReverifyService(
+            uow_factory, verification=verification, clock=clock, engine_version=lambda: "reread"
+        )
+        celery = create_celery_app(queue_url, handlers=_SendOnly())
+        service.set_dispatch(CeleryTaskDispatcher(celery).reverify_batch)
+        report: dict[str, Any] = {"pages": pages, "ocr_threads_per_worker": 1}
+        try:
+            for count in workers:
+                processes = [
+                    _start_celery_worker(env, Path(tmp) / f"w{count}-{n}.log") for n in range(count)
+                ]
+                try:
+                    _wait_for_workers(celery, count)
+                    started = time.perf_counter()
+                    job = service.start(_OPERATOR, where=JobFilter(), reread=True, dry_run=True)
+                    while service.progress(job.id).job.status is JobStatus.RUNNING:
+                        time.sleep(0.2)
+                    elapsed = time.perf_counter() - started
+                    progress = service.progress(job.id)
+                finally:
+                    for process in processes:
+                        os.killpg(process.pid, signal.SIGTERM)
+                    for process in processes:
+                        process.wait(timeout=60)
+                report[f"{count}_workers"] = {
+                    "pages_per_s": round(pages / elapsed, 3),
+                    "seconds": round(elapsed, 1),
+                    "failed": progress.failed,
+                }
+        finally:
+            celery.close()
+            engine.dispose()
+    if "1_workers" in report and "2_workers" in report:
+        one, two = report["1_workers"]["pages_per_s"], report["2_workers"]["pages_per_s"]
+        report["speedup"] = round(two / one, 2) if one else None
+    return report
+
+
+def _store_photos(
+    settings: Settings, uow_factory: UnitOfWorkFactory, folder: Path, *, count: int, seed: int
+) -> None:
+    """Generated photos stored as uploads are: the original, its normalised page, a document."""
+    blobs = open_blob_store(settings.blob_url_resolved)
+    limits = settings.upload_limits()
+    for n, path in enumerate(
+        p for p in generate_corpus(folder, count=count, seed=seed) if p.suffix == ".jpg"
+    ):
+        data = path.read_bytes()
+        normalised = normalise_pages(
+            data, file_type=FileType.JPEG, limits=limits, assess=assess_quality
+        )
+        blobs.put(data, content_type=FileType.JPEG.content_type)
+        for page in normalised:
+            blobs.put(page.jpeg, content_type=NORMALISED_CONTENT_TYPE)
+        at = _T0 + timedelta(seconds=n)
+        filing = Filing(
+            id=FilingId(uuid.uuid4()),
+            owner="bench",
+            applicant=Applicant(name="测试", id_number=_bench_id(n), phone="13812345678"),
+            filing_type=FilingType.OTHER_TEMPORARY,
+            insured_region="321002",
+            treatment_region="310115",
+            scheme=Scheme.EMPLOYEE,
+            start_date=_T0.date(),
+            filed_on=_T0.date(),
+            created_at=at,
+            updated_at=at,
+            submitted_at=at,
+            status=FilingStatus.SUBMITTED,
+        )
+        document = Document(
+            id=DocumentId(uuid.uuid4()),
+            filing_id=filing.id,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            content_type=FileType.JPEG.content_type,
+            page_count=len(normalised),
+            created_at=at,
+            status=DocumentStatus.ANALYSED,
+            pages=[page.page for page in normalised],
+        )
+        with uow_factory() as uow:
+            uow.filings.add(filing)
+            uow.documents.add(document)
+            uow.commit()
+
+
+def _bench_id(n: int) -> str:
+    body = f"32100219{60 + n % 30:02d}0{1 + n % 9}{10 + n % 18:02d}{n % 1000:03d}"
+    return body + check_character(body)
+
+
+def _start_celery_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    intake = Path(sys.executable).with_name("intake")
+    with log.open("wb") as handle:
+        return subprocess.Popen(  # noqa: S603  # our own CLI
+            [str(intake), "worker", "--concurrency", "1"],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait_for_workers(celery: Any, count: int, *, timeout_s: float = 120.0) -> None:
+    """Wait until ``count`` workers answer a ping (their OCR models are loaded by then)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        replies = celery.control.ping(timeout=1.0) or []
+        if len(replies) >= count:
+            return
+    raise RuntimeError(f"{count} worker(s) did not start in {timeout_s:.0f} s")
+
+
+class _SendOnly:
+    """The benchmark process only sends tasks; the workers run them."""
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        raise RuntimeError("the benchmark process runs no tasks")
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        raise RuntimeError("the benchmark process runs no tasks")
+
+    def expire_filings(self) -> None:
+        raise RuntimeError("the benchmark process runs no tasks")
+
+    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
+        raise RuntimeError("the benchmark process runs no tasks")
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
+        raise RuntimeError("the benchmark process runs no tasks")

@@ -196,6 +196,29 @@ class TestReading:
         assert len(keys) == 2
         assert all(key[0] in keys for key in database.store.readings)
 
+    def test_reread_replaces_the_cached_reading(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        filings: FilingService,
+        submission: SubmissionService,
+        app_a: Principal,
+    ) -> None:
+        reader = FakeReader()
+        image = document_image(seed=7)
+        analysis = self._reading_analysis(database, blobs, limits, reader)
+        filing = filings.create(app_a, make_new_filing())
+        document = submission.add_document(app_a, filing.id, data=jpeg_bytes(image)).document
+        analysis.analyse_document(document.id)
+        (before,) = database.store.readings.values()
+        assert before.reading.documents[0].kind is DocumentKind.UNKNOWN
+        reader.register(image, (_found(0, FRONT, 0.97),))
+        assert analysis.reread_filing(filing.id) == 1
+        assert reader.calls == 2
+        (after,) = database.store.readings.values()
+        assert after.reading.documents[0].kind is FRONT
+
     def test_a_reader_failure_fails_the_document_with_its_reason(
         self,
         database: FakeDatabase,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,13 +47,16 @@ class World:
     clock: object
     sent: list[tuple[JobId, list[FilingId]]]
 
-    def service(self, *, run: bool = True) -> ReverifyService:
+    def service(
+        self, *, run: bool = True, reread: Callable[[FilingId], object] | None = None
+    ) -> ReverifyService:
         service = ReverifyService(
             self.uow_factory,  # type: ignore[arg-type]
             verification=self.verification,
             clock=self.clock,  # type: ignore[arg-type]
             engine_version=lambda: ENGINE,
             batch_size=2,
+            reread=reread,
         )
 
         def dispatch(job_id: JobId, filing_ids: list[FilingId]) -> None:
@@ -250,3 +253,14 @@ class TestResumeAndFailures:
         assert job.total == 2
         item_states = {i.status for i in service.changes(job.id)}
         assert item_states <= {JobItemStatus.DONE}
+
+
+class TestReread:
+    def test_each_filing_is_read_again_before_it_is_verified(self, world: World) -> None:
+        read_again: list[FilingId] = []
+        service = world.service(reread=read_again.append)
+        job_id = _start(service, reread=True, dry_run=True)
+        assert sorted(map(str, read_again)) == sorted(map(str, world.filings))
+        # Reading is slow: one filing per batch, so every worker gets a share.
+        assert all(len(ids) == 1 for _, ids in world.sent)
+        assert service.progress(job_id).done == 5
