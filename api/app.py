@@ -46,7 +46,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_tmp_dir.mkdir(parents=True, exist_ok=True)
-        services = build_services(settings, reader=reader, clock=clock)
+        services = build_services(settings, reader=reader, clock=clock, migrate_embedded=True)
         cpu = BoundedCpuPool(
             max_workers=settings.cpu_workers, wait_timeout_s=settings.cpu_wait_timeout_s
         )

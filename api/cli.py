@@ -13,12 +13,11 @@ import uvicorn
 
 from api.app import create_app
 from api.commands import bench, export, policy, reading, reverify, verification
-from api.commands.output import log_to_stderr
-from api.settings import Settings
+from api.commands.output import log_to_stderr, one_line_errors, settings_or_exit
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
 from api.wiring import build_services
 from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
-from storage.sql.migrate import upgrade_database
+from storage.sql.migrate import prepare_schema, upgrade_database
 
 app = typer.Typer(help="Document intake and material verification.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -33,8 +32,14 @@ def serve(
         bool, typer.Option("--print-dev-keys", help="Show the dev API keys when no keys are set.")
     ] = False,
 ) -> None:
-    """Run the HTTP API (with the in-process task pool unless a queue URL is set)."""
-    settings = Settings()
+    """Run the HTTP API (with the in-process task pool unless a queue URL is set).
+
+    The embedded SQLite database migrates itself; a PostgreSQL database whose
+    schema is behind the code stops start-up with one line naming `intake db upgrade`.
+    """
+    settings = settings_or_exit()
+    with one_line_errors():
+        prepare_schema(settings.database_url_resolved, migrate_embedded=True)
     application = create_app(settings)
     if print_dev_keys and settings.uses_dev_keys:
         typer.echo("INTAKE_API_KEYS is not set; development keys:")
@@ -48,8 +53,9 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema up to date (creates the SQLite file on first run)."""
-    settings = Settings()
-    upgrade_database(settings.database_url_resolved)
+    settings = settings_or_exit()
+    with one_line_errors():
+        upgrade_database(settings.database_url_resolved)
     typer.echo("database is up to date")
 
 
@@ -62,7 +68,7 @@ def worker(
     ] = False,
 ) -> None:
     """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://)."""
-    settings = Settings()
+    settings = settings_or_exit()
     if settings.is_local_queue:
         typer.echo(
             "INTAKE_QUEUE_URL is local://: documents are analysed inside `intake serve`, "
@@ -70,7 +76,8 @@ def worker(
             err=True,
         )
         raise typer.Exit(code=2)
-    services = build_services(settings)
+    with one_line_errors():
+        services = build_services(settings, migrate_embedded=True)
     celery = create_celery_app(
         settings.queue_url,
         handlers=services.handlers,
@@ -96,7 +103,8 @@ def gc(
     Uploads write their blobs a moment before their rows: run it when no upload
     is in flight, or a blob of an upload in progress may be taken for an orphan.
     """
-    services = build_services(Settings())
+    with one_line_errors():
+        services = build_services(settings_or_exit())
     try:
         orphans = find_orphan_blobs(blobs=services.blobs, uow_factory=services.uow_factory)
         for key in orphans:
@@ -116,7 +124,8 @@ def gc(
 def expire() -> None:
     """Expire approved and provisional filings whose validity has ended (run daily)."""
     log_to_stderr()
-    services = build_services(Settings())
+    with one_line_errors():
+        services = build_services(settings_or_exit())
     try:
         expired = services.verification.expire_filings()
     finally:

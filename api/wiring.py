@@ -30,6 +30,7 @@ from ocr.quality import assess_quality
 from ocr.reader import Reader
 from storage.blobs import open_blob_store
 from storage.sql.engine import create_database_engine
+from storage.sql.migrate import prepare_schema
 from storage.sql.repositories import sql_unit_of_work_factory
 from verifiers import PolicyBook, load_packs
 
@@ -88,7 +89,11 @@ def build_reader(settings: Settings) -> PageReader:
 
 
 def build_services(
-    settings: Settings, *, reader: PageReader | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    reader: PageReader | None = None,
+    clock: Clock | None = None,
+    migrate_embedded: bool = False,
 ) -> Services:
     """Open the database, blob store and task queue the settings name and wire the use cases.
 
@@ -96,14 +101,18 @@ def build_services(
         settings: The configuration.
         reader: The page reader; the real OCR reader is loaded when omitted.
         clock: The clock; the system clock when omitted.
+        migrate_embedded: Migrate the embedded SQLite database first (the server
+            and workers do); otherwise its schema must be current already.
 
     Raises:
+        SchemaNotCurrentError: The database has no schema, or an older one.
         StorageConfigError: A database or blob URL cannot be used.
         VerifierConfigError: A policy pack is invalid (start-up stops).
         OcrModelMissingError: The OCR models are not installed.
         ValueError: An unsupported queue URL.
     """
     book = load_packs(settings.policy_dir)
+    prepare_schema(settings.database_url_resolved, migrate_embedded=migrate_embedded)
     reader = reader or build_reader(settings)
     engine = create_database_engine(settings.database_url_resolved)
     uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine)

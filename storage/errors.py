@@ -3,6 +3,7 @@
     StorageError
     ├── StorageConfigError              a database or blob URL we cannot use
     ├── StorageUnavailableError         the database or blob server does not answer
+    ├── SchemaNotCurrentError           the schema is missing or behind (`intake db upgrade`)
     ├── ConstraintViolationError        a write broke a key, unique or foreign-key constraint
     └── BlobError                       about one blob (``sha256`` attribute)
         ├── InvalidBlobKeyError         the key is not a SHA-256 in lowercase hex
@@ -32,6 +33,23 @@ class StorageConfigError(StorageError):
         super().__init__(f"{reason}: {url}" if url else reason)
         self.reason = reason
         self.url = url
+
+
+class SchemaNotCurrentError(StorageError):
+    """The database has no schema yet, or an older one than the code needs.
+
+    Attributes:
+        current: the database's revision (``None``: never migrated, or no database).
+        head: the revision the code needs.
+    """
+
+    def __init__(self, *, current: str | None, head: str | None, where: str) -> None:
+        state = "has no schema" if current is None else f"is at schema {current}"
+        super().__init__(
+            f"the database {where} {state}; the code needs {head}: run `intake db upgrade`"
+        )
+        self.current = current
+        self.head = head
 
 
 class StorageUnavailableError(StorageError):

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.output import log_to_stderr
-from api.settings import Settings
+from api.commands.output import log_to_stderr, one_line_errors, settings_or_exit
 from api.wiring import build_services
 
 __all__ = ["app"]
@@ -27,7 +26,8 @@ def export_corrections(
     by `image_sha256`. Ready to evaluate the reader against, or to train on.
     """
     log_to_stderr()
-    services = build_services(Settings())
+    with one_line_errors():
+        services = build_services(settings_or_exit())
     try:
         records = services.review.export_corrections()
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -14,7 +16,9 @@ from api.errors import problem_for
 from api.settings import Settings
 from intake.analysis import UploadLimits
 from intake.errors import EmptyUploadError, UploadError, UploadTooLargeError
-from ocr.errors import FileError
+from ocr.errors import FileError, OcrModelMissingError
+from storage.errors import StorageError
+from verifiers import VerifierConfigError
 
 __all__ = [
     "EXIT_FAILED",
@@ -23,6 +27,7 @@ __all__ = [
     "exit_with",
     "file_error_record",
     "log_to_stderr",
+    "one_line_errors",
     "print_json",
     "read_upload",
     "settings_or_exit",
@@ -84,6 +89,21 @@ def file_error_record(file: str, error: Exception) -> dict[str, Any]:
         detail = f"{error.strerror or type(error).__name__}: {file}"
         return {"file": file, "error": {"code": "file.unreadable", "detail": detail}}
     return {"file": file, "error": {"code": problem_for(error)[1], "detail": str(error)}}
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn an operational error (database, blob store, packs, models) into one line and exit 1.
+
+    An operator running a command needs what went wrong and what to do, not a
+    traceback: ``the database at var/intake.db has no schema; ... run `intake db upgrade```.
+    """
+    try:
+        yield
+    except (StorageError, VerifierConfigError, OcrModelMissingError) as error:
+        exit_with(str(error), code=EXIT_FAILED)
+    except OSError as error:
+        exit_with(f"{error.strerror or error}: {error.filename or ''}", code=EXIT_FAILED)
 
 
 def settings_or_exit() -> Settings:

@@ -21,8 +21,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.commands.output import EXIT_FAILED, EXIT_USAGE, exit_with, log_to_stderr, print_json
-from api.settings import Settings
+from api.commands.output import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    exit_with,
+    log_to_stderr,
+    one_line_errors,
+    print_json,
+    settings_or_exit,
+)
 from api.wiring import build_services
 from intake.domain import (
     FilingStatus,
@@ -95,7 +102,8 @@ def reverify(
         failing_check=failing_check,
         policy_version=policy_version,
     )
-    services = build_services(Settings())
+    with one_line_errors():
+        services = build_services(settings_or_exit())
     try:
         service = services.reverify
         if resume is not None:

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import MetricsDep, ServicesDep
 from api.wiring import Services
 from storage.sql.engine import is_database_ready
+from storage.sql.migrate import schema_is_current
 
 router = APIRouter(tags=["operations"])
 
@@ -23,8 +24,10 @@ async def healthz() -> dict[str, str]:
 
 
 def _readiness(services: Services) -> dict[str, bool]:
+    database = is_database_ready(services.engine)
     return {
-        "database": is_database_ready(services.engine),
+        "database": database,
+        "schema": database and schema_is_current(services.engine),
         "blobs": services.blobs.is_ready(),
     }
 
@@ -34,7 +37,7 @@ def _readiness(services: Services) -> dict[str, bool]:
     responses={503: {"description": "A dependency does not answer; `checks` says which."}},
 )
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """The database and the blob store answer."""
+    """The database answers at the code's schema, and the blob store answers."""
     checks = await run_in_threadpool(_readiness, services)
     ready = all(checks.values())
     body: dict[str, Any] = {"status": "ready" if ready else "unavailable", "checks": checks}

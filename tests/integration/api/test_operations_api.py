@@ -3,6 +3,9 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
+from alembic import command
+
+from storage.sql.migrate import alembic_config, upgrade_database
 from tests.factories import jpeg_bytes
 from tests.integration.api.conftest import Api
 
@@ -18,7 +21,16 @@ class TestProbes:
     async def test_readyz_checks_database_and_blobs(self, api: Api) -> None:
         response = await api.client.get("/readyz")
         assert response.status_code == 200
-        assert response.json()["checks"] == {"database": True, "blobs": True}
+        assert response.json()["checks"] == {"database": True, "schema": True, "blobs": True}
+
+    async def test_readyz_is_503_while_the_schema_is_behind(self, api: Api) -> None:
+        with api.app.state.services.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0002")
+        response = await api.client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"]["schema"] is False
+        upgrade_database(api.settings.database_url_resolved)
+        assert (await api.client.get("/readyz")).status_code == 200
 
     async def test_readyz_is_503_when_the_blob_directory_is_gone(self, api: Api) -> None:
         blob_dir = api.settings.data_dir / "blobs"
