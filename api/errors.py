@@ -8,6 +8,7 @@ examples. The body is ``application/problem+json`` with ``type``, ``title``,
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 import structlog
@@ -186,13 +187,47 @@ async def _handle_validation(request: Request, error: Exception) -> JSONResponse
 
 async def _handle_http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)  # noqa: S101  # registered for this class only
+    if error.status_code == 400:
+        # A body that cannot be parsed (not JSON, not UTF-8) is a request of the wrong
+        # shape, answered like every other: 422 request.invalid.
+        body = problem_body(
+            status=422,
+            code="request.invalid",
+            title="Invalid request",
+            detail=f"the body could not be read: {error.detail}",
+        )
+        return JSONResponse(body, status_code=422, media_type=PROBLEM_CONTENT_TYPE)
     code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(
         error.status_code, f"http.{error.status_code}"
     )
     body = problem_body(
         status=error.status_code, code=code, title=str(error.detail), detail=str(error.detail)
     )
-    return JSONResponse(body, status_code=error.status_code, media_type=PROBLEM_CONTENT_TYPE)
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status_code == 405:
+        # RFC 9110: a 405 names every method the path takes, across all its routes.
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(
+        body, status_code=error.status_code, media_type=PROBLEM_CONTENT_TYPE, headers=headers
+    )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for the request's path.
+
+    Of the path templates that match, the most literal wins, as in routing:
+    ``/v1/jobs/reverify`` is not ``/v1/jobs/{job_id}``.
+    """
+    matching: dict[int, set[str]] = {}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        literal = re.split(r"\{[^/{}]+\}", template)
+        if re.fullmatch("[^/]+".join(re.escape(part) for part in literal), request.url.path):
+            methods = matching.setdefault(len(literal), set())
+            methods.update(m.upper() for m in operations if m.lower() in _HTTP_METHODS)
+    return sorted(matching[min(matching)]) if matching else []
+
+
+_HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 
 
 def install_error_handlers(app: FastAPI) -> None:

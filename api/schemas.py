@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,14 @@ from intake.identity import mask_id_number
 from ocr.domain import DocumentKind, DocumentReading, PageReading, Quality
 
 _EXAMPLE_ID = "321002198001010011"
+
+
+_REGION_PATTERN = r"^\d{6}$"
+"""Documented, not enforced by the schema: a region code of any other shape gets the
+domain code ``applicant.invalid_region_code``, as a 6-digit code of no real place does.
+The rule: ``request.invalid`` is for the body's shape (JSON types, required and
+unknown fields, size caps); a value of the right type and size that breaks a rule
+gets the domain code of that rule."""
 
 
 class PersonIn(BaseModel):
@@ -83,8 +91,12 @@ class FilingCreate(BaseModel):
 
     applicant: PersonIn
     filing_type: FilingType
-    insured_region: str = Field(max_length=6, examples=["321000"])
-    treatment_region: str = Field(max_length=6, examples=["310000"])
+    insured_region: str = Field(
+        max_length=32, examples=["321000"], json_schema_extra={"pattern": _REGION_PATTERN}
+    )
+    treatment_region: str = Field(
+        max_length=32, examples=["310000"], json_schema_extra={"pattern": _REGION_PATTERN}
+    )
     scheme: Scheme
     start_date: date | None = Field(default=None, description="Defaults to today (China time).")
     contact: ContactIn | None = None
@@ -281,21 +293,41 @@ class DocumentSummaryOut(BaseModel):
         )
 
 
+class EvidenceOut(BaseModel):
+    """Where a check looked: a document's page, the field and the value read, and its box."""
+
+    document_id: str
+    page: int
+    kind: str = ""
+    field: str | None = None
+    value: str | None = None
+    box: list[float] | None = Field(
+        default=None, description="x0, y0, x1, y1 relative to the page image"
+    )
+
+
 class CheckOut(BaseModel):
-    code: str
-    outcome: str = Field(examples=["pass"], description="pass, fail or unsure")
-    message: str
-    evidence: Any = None
+    code: str = Field(examples=["identity.name"])
+    outcome: Literal["pass", "fail", "unsure"]
+    message: str = Field(description="In Chinese, for the applicant or reviewer.")
+    evidence: list[EvidenceOut] = Field(default_factory=list)
     blocking: bool = Field(default=True, description="Whether anything but pass stops approval.")
 
 
+class MissingGroupOut(BaseModel):
+    """A required material group with no document for it."""
+
+    group: str = Field(examples=["residence_proof"])
+    name: str = Field(examples=["长期居住认定材料（居住证或户口簿首页和本人常住人口登记卡）"])
+
+
 class VerdictOut(BaseModel):
-    decision: str = Field(description="approve, needs_materials or review")
+    decision: Literal["approve", "needs_materials", "review"]
     policy: str
     policy_version: str
     engine_version: str
     checks: list[CheckOut]
-    missing: list[Any]
+    missing: list[MissingGroupOut]
     valid_from: date | None = None
     valid_until: date | None = None
     provisional: bool = False
@@ -314,7 +346,7 @@ class VerdictOut(BaseModel):
             decision=record.decision,
             policy=str(verdict.get("policy", record.policy)),
             checks=[CheckOut.model_validate(c) for c in verdict.get("checks", [])],
-            missing=list(verdict.get("missing", [])),
+            missing=[MissingGroupOut.model_validate(m) for m in verdict.get("missing", [])],
         )
 
 

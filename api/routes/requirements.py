@@ -19,8 +19,24 @@ router = APIRouter(prefix="/v1", tags=["filings"])
 async def filing_requirement(
     principal: PrincipalDep,
     services: ServicesDep,
-    insured: Annotated[str, Query(description="Insured region code", examples=["320509"])],
-    treatment: Annotated[str, Query(description="Treatment region code", examples=["310118"])],
+    insured: Annotated[
+        str,
+        Query(
+            description="Insured region code",
+            examples=["320509"],
+            max_length=32,
+            json_schema_extra={"pattern": r"^\d{6}$"},
+        ),
+    ],
+    treatment: Annotated[
+        str,
+        Query(
+            description="Treatment region code",
+            examples=["310118"],
+            max_length=32,
+            json_schema_extra={"pattern": r"^\d{6}$"},
+        ),
+    ],
 ) -> FilingRequirementOut:
     """Ask before filing: treatment inside the insured person's own pooling area (统筹区: a
     Wujiang insured treated in Suzhou's Gusu district) or inside a filing-free zone (Wujiang

@@ -194,7 +194,12 @@ def _conditions(where: JobFilter) -> list[ColumnElement[bool]]:
         conditions.append(f.c.open_checks.contains(f",{where.failing_check},", autoescape=True))
     if where.policy_version:
         v = verification_table
-        newest = select(func.max(v.c.created_at)).where(v.c.filing_id == f.c.id).scalar_subquery()
+        later = verification_table.alias("later")
+        newest = (
+            select(func.max(later.c.created_at))
+            .where(later.c.filing_id == f.c.id)
+            .scalar_subquery()
+        )
         conditions.append(
             exists().where(
                 v.c.filing_id == f.c.id,

@@ -238,6 +238,20 @@ class TestResumeAndFailures:
         job_id_, batch = world.sent[0]
         assert service.run_batch(job_id_, batch) == 0
 
+    def test_the_policy_version_filter_takes_the_latest_run(
+        self, world: World, stricter: str
+    ) -> None:
+        service = world.service()
+        version = load_packs().packs["national"].version
+        first = service.start(ADMIN, where=JobFilter(policy_version=version), dry_run=True)
+        assert first.total == 5
+        world.clock.advance(minutes=1)  # type: ignore[attr-defined]
+        _start(service, policy_dir=stricter)  # every filing's latest run: the candidate's
+        latest = JobFilter(policy_version="2026.candidate")
+        assert service.start(ADMIN, where=latest, dry_run=True).total == 5
+        old = service.start(ADMIN, where=JobFilter(policy_version=version), dry_run=True)
+        assert old.total == 0
+
     def test_the_filter_selects(self, world: World) -> None:
         service = world.service()
         job = service.start(
