@@ -6,12 +6,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import structlog
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from storage.errors import StorageConfigError
+from storage.errors import StorageConfigError, StorageUnavailableError
 
 log = structlog.get_logger(__name__)
 
@@ -46,11 +47,33 @@ def create_database_engine(url: str) -> Engine:
                 "use the psycopg 3 driver: postgresql+psycopg://",
                 url=parsed.render_as_string(hide_password=True),
             )
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": _CONNECT_TIMEOUT_S}
+        )
+        event.listen(engine, "handle_error", _unavailable)
+        return engine
     raise StorageConfigError(
         "database URL must be sqlite:/// or postgresql+psycopg://",
         url=parsed.render_as_string(hide_password=True),
     )
+
+
+_CONNECT_TIMEOUT_S = 5
+
+
+def _unavailable(context: ExceptionContext) -> None:
+    """A database that cannot be reached is ``StorageUnavailableError`` (a 503), not a bug.
+
+    Connection failures and dropped connections are turned into it wherever
+    they surface; the pool (``pool_pre_ping``) reconnects by itself once the
+    server is back.
+    """
+    error = context.original_exception
+    if context.is_disconnect or isinstance(
+        error, psycopg.OperationalError | psycopg.InterfaceError
+    ):
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StorageUnavailableError(backend="sql", reason=reason) from error
 
 
 def _parse(url: str) -> URL:
@@ -92,7 +115,7 @@ def is_database_ready(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except SQLAlchemyError as e:
+    except (SQLAlchemyError, StorageUnavailableError) as e:
         log.warning("storage.database.unready", error=type(e).__name__)
         return False
     return True
