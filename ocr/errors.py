@@ -5,6 +5,7 @@
     │   ├── UnsupportedFileTypeError   not JPEG, PNG, WebP, HEIC/HEIF or PDF
     │   ├── CorruptFileError           the signature matched but decoding failed
     │   ├── ImageTooLargeError         more pixels than the limit
+    │   ├── ImageTooSmallError         a page too small or too narrow to read
     │   ├── TooManyPagesError          a PDF over the page limit
     │   └── EncryptedPdfError          a password-protected PDF
     ├── OcrModelMissingError           the engine's model files are not installed
@@ -43,9 +44,27 @@ class ImageTooLargeError(FileError):
         self.limit = limit
 
 
+class ImageTooSmallError(FileError):
+    """A page with a side too short to hold anything readable (1x1, a 40x8000 strip)."""
+
+    def __init__(self, *, width: int, height: int, min_side: int) -> None:
+        super().__init__(
+            f"image is {width}x{height} pixels; its shorter side needs at least {min_side}"
+        )
+        self.width = width
+        self.height = height
+        self.min_side = min_side
+
+
 class TooManyPagesError(FileError):
+    """A PDF over the page limit.
+
+    Pages are counted only until the count passes the limit, so ``pages`` is
+    how many were counted (``limit + 1`` for a long file), not the file's total.
+    """
+
     def __init__(self, *, pages: int, limit: int) -> None:
-        super().__init__(f"PDF has {pages} pages, limit is {limit}")
+        super().__init__(f"PDF has more than {limit} pages")
         self.pages = pages
         self.limit = limit
 

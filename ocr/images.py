@@ -4,8 +4,10 @@ The type of an upload is decided from its first bytes only, never from the
 client's file name or content type (like Unstructured-IO's
 ``_FileTypeDetector``, but stopping at the binary signature because the
 accepted set is small). Decoding enforces the pixel and page limits before any
-pixels are decompressed, and turns every third-party decoding failure into one
-of :mod:`ocr.errors`' ``FileError`` subclasses.
+pixels are decompressed (a PDF's pages are counted only until the count passes
+the limit), refuses pages too small or too narrow to read, and turns every
+third-party decoding failure into one of :mod:`ocr.errors`' ``FileError``
+subclasses.
 
 Every page comes out as a BGR ``uint8`` array (OpenCV's layout) with the EXIF
 orientation already applied, so the rest of the pipeline never thinks about
@@ -18,7 +20,7 @@ import functools
 import io
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,18 +35,22 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
 
 from ocr.domain import PdfPageLayer
 from ocr.errors import (
     CorruptFileError,
     EncryptedPdfError,
     ImageTooLargeError,
+    ImageTooSmallError,
     TooManyPagesError,
     UnsupportedFileTypeError,
 )
 from ocr.pdflayers import FULL_PAGE_COVERAGE, page_layer
 
 __all__ = [
+    "MAX_PAGE_ASPECT",
+    "MIN_PAGE_SIDE",
     "SNIFF_BYTES",
     "FileType",
     "PageImage",
@@ -64,7 +70,16 @@ SNIFF_BYTES: Final[int] = 32
 PDF_RENDER_DPI: Final[float] = 200.0
 """Resolution PDF pages are rendered at (capped by the pixel limit)."""
 
+MIN_PAGE_SIDE: Final[int] = 32
+"""Fewest pixels across a page's shorter side; nothing smaller holds a line of print."""
+
+MAX_PAGE_ASPECT: Final[int] = 100
+"""Longest page side, in multiples of the shorter one (a long phone screenshot is about 20)."""
+
 _POINTS_PER_INCH: Final[float] = 72.0
+
+# A page tree with N pages needs fewer than N inner nodes; the slack is for odd writers.
+_PAGE_TREE_SLACK: Final[int] = 64
 
 # PDFium is not thread-safe, not even across separate documents, and decoding runs
 # in a worker pool: every call into it happens under this lock.
@@ -200,27 +215,79 @@ def _name_refused(head: bytes) -> str | None:
     return "text" if text and all(c.isprintable() or c.isspace() for c in text) else None
 
 
-def count_pdf_pages(data: bytes) -> int:
+def count_pdf_pages(data: bytes, *, limit: int | None = None) -> int:
     """Count the pages of a PDF without rendering anything.
 
     Args:
         data: The whole PDF file.
+        limit: The most pages accepted; counting stops once it is passed, so
+            a file of 10,000 pages is refused after reading a few of them.
 
     Returns:
         The number of pages (at least 1).
 
     Raises:
+        TooManyPagesError: More pages than ``limit``.
         EncryptedPdfError: The PDF is encrypted, even with an empty user password.
-        CorruptFileError: pypdf cannot parse it or it has no pages.
+        CorruptFileError: pypdf cannot parse it, its page tree loops or it has no pages.
     """
     with _pdf_parse_errors():
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise EncryptedPdfError
+        if limit is not None:
+            _refuse_pages_over(reader, limit=limit)
         pages = len(reader.pages)
     if pages < 1:
         raise CorruptFileError("PDF has no pages")
     return pages
+
+
+def _refuse_pages_over(reader: PdfReader, *, limit: int) -> None:
+    """Walk the page tree only until it passes ``limit`` pages.
+
+    ``len(reader.pages)`` builds a page object for every leaf: seconds for a
+    file of 10,000 empty pages. The walk classifies nodes as pypdf does (by
+    ``/Type``, else by ``/Kids``), and caps the inner nodes too, so a tree of
+    empty ``/Pages`` nodes cannot stand in for pages.
+    """
+    root = reader.root_object["/Pages"]
+    if not isinstance(root, DictionaryObject):
+        return  # pypdf's own count reports the damage
+    max_nodes = 2 * limit + _PAGE_TREE_SLACK
+    path: list[tuple[DictionaryObject, Iterator[PdfObject]]] = [(root, _kids(root))]
+    on_path = {id(root)}
+    pages = nodes = 0
+    while path:
+        node, kids = path[-1]
+        kid = next(kids, None)
+        if kid is None:
+            path.pop()
+            on_path.discard(id(node))
+            continue
+        child = kid.get_object()
+        if not isinstance(child, DictionaryObject) or not child:
+            continue  # pypdf skips these too
+        if id(child) in on_path:
+            raise CorruptFileError("the PDF page tree loops")
+        nodes += 1
+        if nodes > max_nodes:
+            raise CorruptFileError("the PDF page tree has far more nodes than pages")
+        kind = child.get("/Type", "/Pages" if "/Kids" in child else "/Page")
+        if kind == "/Pages":
+            path.append((child, _kids(child)))
+            on_path.add(id(child))
+        elif kind == "/Page":
+            pages += 1
+            if pages > limit:
+                raise TooManyPagesError(pages=pages, limit=limit)
+
+
+def _kids(node: DictionaryObject) -> Iterator[PdfObject]:
+    kids = node.get("/Kids")
+    resolved = kids.get_object() if isinstance(kids, PdfObject) else None
+    items: Iterable[PdfObject] = resolved if isinstance(resolved, ArrayObject) else ()
+    return iter(items)
 
 
 def load_pages(
@@ -250,6 +317,8 @@ def load_pages(
 
     Raises:
         ImageTooLargeError: An image has more pixels than ``max_pixels``.
+        ImageTooSmallError: A page's shorter side is under :data:`MIN_PAGE_SIDE`
+            pixels, or under 1/:data:`MAX_PAGE_ASPECT` of its longer side.
         TooManyPagesError: A PDF has more pages than ``max_pages``.
         EncryptedPdfError: The PDF is encrypted.
         CorruptFileError: The data is truncated or not decodable.
@@ -287,6 +356,15 @@ def _check_pixels(width: int, height: int, *, max_pixels: int) -> None:
         raise CorruptFileError(f"image size {width}x{height}")
     if width * height > max_pixels:
         raise ImageTooLargeError(pixels=width * height, limit=max_pixels)
+    _check_page_shape(width, height)
+
+
+def _check_page_shape(width: int, height: int) -> None:
+    # The quality check and the reader scale a page by its long side: a 1x5000
+    # strip would shrink to nothing across, and a 1x1 image holds nothing to read.
+    min_side = max(MIN_PAGE_SIDE, math.ceil(max(width, height) / MAX_PAGE_ASPECT))
+    if min(width, height) < min_side:
+        raise ImageTooSmallError(width=width, height=height, min_side=min_side)
 
 
 @functools.cache
@@ -328,7 +406,7 @@ def _pdf_parse_errors() -> Iterator[None]:
 
 
 def _load_pdf_pages(data: bytes, *, max_pixels: int, max_pages: int) -> list[PageImage]:
-    pages = count_pdf_pages(data)
+    pages = count_pdf_pages(data, limit=max_pages)
     if pages > max_pages:
         raise TooManyPagesError(pages=pages, limit=max_pages)
     with _pdfium_document(data) as document:
@@ -381,16 +459,25 @@ def _pdfium_document(data: bytes) -> Iterator[pdfium.PdfDocument]:
 
 def _pdf_page_image(page: pdfium.PdfPage, *, max_pixels: int) -> npt.NDArray[np.uint8]:
     embedded = _full_page_image(page, max_pixels=max_pixels)
-    if embedded is not None:
-        return _pil_to_bgr(embedded.get_bitmap(render=False).to_pil())
+    image = (
+        embedded.get_bitmap(render=False).to_pil()
+        if embedded is not None
+        else _render_page(page, max_pixels=max_pixels)
+    )
+    # Either way the image is within the pixel limit, so checking it after costs little.
+    _check_page_shape(image.width, image.height)
+    return _pil_to_bgr(image)
+
+
+def _render_page(page: pdfium.PdfPage, *, max_pixels: int) -> Image.Image:
     width, height = page.get_size()
     if width <= 0 or height <= 0:
         raise CorruptFileError(f"page size {width}x{height}")
     scale = PDF_RENDER_DPI / _POINTS_PER_INCH
     if width * height * scale * scale > max_pixels:
         scale = math.sqrt(max_pixels / (width * height)) * 0.999
-    bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255))
-    return _pil_to_bgr(bitmap.to_pil())
+    rendered: Image.Image = page.render(scale=scale, fill_color=(255, 255, 255, 255)).to_pil()
+    return rendered
 
 
 def _full_page_image(page: pdfium.PdfPage, *, max_pixels: int) -> pdfium.PdfImage | None:
