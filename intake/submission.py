@@ -20,6 +20,7 @@ import structlog
 
 from intake.analysis import (
     NORMALISED_CONTENT_TYPE,
+    NormalisedPage,
     QualityAssessor,
     UploadLimits,
     normalise_pages,
@@ -43,7 +44,7 @@ from intake.filings import visible_filing_or_raise
 from intake.ports import BlobStore, Clock, TaskDispatcher, UnitOfWork, UnitOfWorkFactory
 from intake.workflow import ensure_accepts_uploads, ensure_transition
 from ocr.domain import DocumentKind
-from ocr.images import SNIFF_BYTES, sniff_file_type
+from ocr.images import SNIFF_BYTES, FileType, sniff_file_type
 
 __all__ = ["AddedDocument", "SubmissionService"]
 
@@ -56,6 +57,16 @@ class AddedDocument:
 
     document: Document
     created: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedUpload:
+    """An upload checked and normalised, ready to store."""
+
+    data: bytes
+    sha256: str
+    file_type: FileType
+    pages: list[NormalisedPage]
 
 
 class SubmissionService:
@@ -92,19 +103,10 @@ class SubmissionService:
         data: bytes,
         declared_kind: DocumentKind | None = None,
     ) -> AddedDocument:
-        """Check an upload, store it and schedule its analysis.
+        """Check an upload, store it and schedule its analysis (the three steps below in one).
 
         The same bytes uploaded to the same filing again return the stored
         document (``created=False``) without storing anything.
-
-        Args:
-            principal: The caller.
-            filing_id: The filing the document belongs to.
-            data: The whole uploaded file.
-            declared_kind: What the app says the document is, if it says.
-
-        Returns:
-            The document and whether it was created by this call.
 
         Raises:
             FilingNotFoundError: The caller may not see the filing.
@@ -114,17 +116,64 @@ class SubmissionService:
             FileError: Unsupported type, corrupt, encrypted, too many pages or
                 pixels (``ocr.errors``).
         """
+        existing = self.find_existing(principal, filing_id, data=data)
+        if existing is not None:
+            return existing
+        prepared = self.prepare(data)
+        return self.store(principal, filing_id, prepared, declared_kind=declared_kind)
+
+    def find_existing(
+        self, principal: Principal, filing_id: FilingId, *, data: bytes
+    ) -> AddedDocument | None:
+        """The document these bytes already are in the filing, if any (storage I/O only).
+
+        Raises:
+            FilingNotFoundError: The caller may not see the filing.
+            InvalidTransitionError: The filing does not accept uploads in its status.
+        """
         sha256 = hashlib.sha256(data).hexdigest()
         with self._uow_factory() as uow:
             existing = self._existing_document(uow, principal, filing_id, sha256=sha256)
-        if existing is not None:
-            return AddedDocument(document=existing, created=False)
+        return AddedDocument(document=existing, created=False) if existing else None
+
+    def prepare(self, data: bytes) -> PreparedUpload:
+        """Sniff, decode and normalise an upload and measure its quality (CPU only, no I/O).
+
+        Raises:
+            EmptyUploadError, UploadTooLargeError, FileError: as :meth:`add_document`.
+        """
         if not data:
             raise EmptyUploadError
         if len(data) > self._limits.max_bytes:
             raise UploadTooLargeError(limit=self._limits.max_bytes)
         file_type = sniff_file_type(data[:SNIFF_BYTES])
         pages = normalise_pages(data, file_type=file_type, limits=self._limits, assess=self._assess)
+        return PreparedUpload(
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            file_type=file_type,
+            pages=pages,
+        )
+
+    def store(
+        self,
+        principal: Principal,
+        filing_id: FilingId,
+        prepared: PreparedUpload,
+        *,
+        declared_kind: DocumentKind | None = None,
+    ) -> AddedDocument:
+        """Store a prepared upload (blobs, then its row) and schedule its analysis (I/O only).
+
+        Raises:
+            FilingNotFoundError, InvalidTransitionError: as :meth:`find_existing`.
+        """
+        data, sha256, file_type, pages = (
+            prepared.data,
+            prepared.sha256,
+            prepared.file_type,
+            prepared.pages,
+        )
         # Blobs before rows: a crash in between leaves an unreferenced blob for
         # `intake gc`, never a row pointing at nothing.
         self._blobs.put(data, content_type=file_type.content_type)
@@ -153,10 +202,10 @@ class SubmissionService:
         except DuplicateDocumentError:
             # The same file arrived twice at once and the other upload won.
             with self._uow_factory() as uow:
-                existing = uow.documents.find_by_sha256(filing_id, sha256)
-            if existing is None:
+                found = uow.documents.find_by_sha256(filing_id, sha256)
+            if found is None:
                 raise
-            return AddedDocument(document=existing, created=False)
+            return AddedDocument(document=found, created=False)
         log.info(
             "intake.document.received",
             filing_id=str(filing_id),

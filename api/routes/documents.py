@@ -172,13 +172,21 @@ async def upload_document(
             if replay is not None:
                 metrics.uploads.labels("replayed").inc()
                 return JSONResponse(replay.body, status_code=replay.status_code)
-        added = await cpu.run(
-            services.submission.add_document,
-            principal,
-            FilingId(filing_id),
-            data=upload.data,
-            declared_kind=kind,
+        # Only decoding and quality hold a slot of the bounded CPU pool; the
+        # database and blob I/O around it run on the ordinary thread pool, so
+        # slow storage never turns into `503 ocr.busy`.
+        added = await run_in_threadpool(
+            lambda: services.submission.find_existing(
+                principal, FilingId(filing_id), data=upload.data
+            )
         )
+        if added is None:
+            prepared = await cpu.run(services.submission.prepare, upload.data)
+            added = await run_in_threadpool(
+                lambda: services.submission.store(
+                    principal, FilingId(filing_id), prepared, declared_kind=kind
+                )
+            )
     response = Replay(
         status_code=201 if added.created else 200,
         body=DocumentOut.of(added.document).model_dump(mode="json"),
