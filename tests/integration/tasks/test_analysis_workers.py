@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -30,33 +28,18 @@ from samples.generate import generate_corpus
 from storage.sql.tables import reading as reading_table
 from tests.factories import make_new_filing
 from tests.fakes import FakeReader
+from tests.integration.tasks.workers import own_redis_database, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-INTAKE = Path(sys.executable).with_name("intake")
 REDIS_DB = 10  # a database of its own: no other test's worker takes these tasks
 PHOTOS = 8
 
 
 @pytest.fixture
 def queue_url(redis_url: str) -> Iterator[str]:
-    url = redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
-        return subprocess.Popen(  # our own CLI
-            [str(INTAKE), "worker", "--concurrency", "1"],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    with own_redis_database(redis_url, REDIS_DB) as url:
+        yield url
 
 
 def test_a_worker_killed_while_reading_loses_nothing(queue_url: str, tmp_path: Path) -> None:
@@ -76,7 +59,7 @@ def test_a_worker_killed_while_reading_loses_nothing(queue_url: str, tmp_path: P
         "INTAKE_API_KEYS": "app:k",
         "INTAKE_OCR_THREADS": "1",
     }
-    workers = [_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
+    workers = [start_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
     try:
         documents = [
             services.submission.add_document(app_key, filing.id, data=p.read_bytes()).document

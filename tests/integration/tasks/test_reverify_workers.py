@@ -13,14 +13,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import redis
 from pydantic import SecretStr
 
 from api.commands.reverify_bench import store_scenarios
@@ -44,11 +42,11 @@ from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
 from tests.fakes import FakeClock
+from tests.integration.tasks.workers import own_redis_database, start_worker
 from verifiers import load_packs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-INTAKE = Path(sys.executable).with_name("intake")
 FILINGS = 1200
 BATCH = 20
 REDIS_DB = 11  # a database of its own: no other test's worker takes these tasks
@@ -56,23 +54,8 @@ REDIS_DB = 11  # a database of its own: no other test's worker takes these tasks
 
 @pytest.fixture
 def queue_url(redis_url: str) -> Iterator[str]:
-    url = redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
-        return subprocess.Popen(  # our own CLI
-            [str(INTAKE), "worker", "--concurrency", "1"],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    with own_redis_database(redis_url, REDIS_DB) as url:
+        yield url
 
 
 def test_a_killed_worker_loses_and_duplicates_nothing(queue_url: str, tmp_path: Path) -> None:
@@ -92,7 +75,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(queue_url: str, tmp_path: 
         "INTAKE_API_KEYS": "admin:k",
         "INTAKE_OCR_THREADS": "1",
     }
-    workers = [_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
+    workers = [start_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
     settings = Settings(database_url=database, queue_url=queue_url, api_keys=SecretStr("admin:k"))
     celery = create_celery_app(settings.queue_url, handlers=_NoHandlers(), visibility_timeout_s=3)
     clock = FakeClock(datetime.now(UTC))
