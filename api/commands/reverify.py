@@ -73,7 +73,11 @@ def reverify(
     ] = None,
     policy_dir: Annotated[
         Path | None,
-        typer.Option(help="A candidate pack directory to judge by (a preview of a change)."),
+        typer.Option(
+            "--policy-dir",
+            "--policy",
+            help="A candidate pack directory to judge by (a preview of a change).",
+        ),
     ] = None,
     reread: Annotated[bool, typer.Option(help="Read the pages again with the current engine.")] = (
         False

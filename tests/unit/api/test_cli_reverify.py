@@ -95,6 +95,12 @@ def test_a_real_run_then_a_what_if_preview(stored: int, tmp_path: Path) -> None:
     assert all("missing.referral_proof: present → missing" in r["checks"] for r in rows)
     assert len(rows) == 2
 
+    # `--policy` is the contract's name for the same option.
+    same = runner.invoke(
+        app, ["reverify", "--json", "--dry-run", "--policy", str(tmp_path / "candidate")]
+    )
+    assert json.loads(same.stdout)["changed"] == 2
+
     again = runner.invoke(app, ["reverify", "--json", "--type", "other_temporary", "--dry-run"])
     assert json.loads(again.stdout)["changed"] == 0  # the preview changed nothing
 
