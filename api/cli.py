@@ -17,6 +17,7 @@ from api.commands.output import log_to_stderr, one_line_errors, settings_or_exit
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
 from api.wiring import build_services
 from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
+from intake.retention import RetentionService
 from storage.sql.migrate import prepare_schema, upgrade_database
 
 app = typer.Typer(help="Document intake and material verification.", no_args_is_help=True)
@@ -118,6 +119,33 @@ def gc(
         typer.echo(f"{len(deleted)} orphan blob(s) deleted", err=True)
     finally:
         services.close()
+
+
+@app.command()
+def purge(
+    older_than: Annotated[
+        int, typer.Option("--older-than", help="Days a filing has been closed.", min=1)
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count the filings.")] = False,
+) -> None:
+    """Delete the documents, blobs and personal fields of filings closed (rejected,
+    cancelled, expired) for longer than --older-than days; anonymous statistics stay."""
+    log_to_stderr()
+    with one_line_errors():
+        services = build_services(settings_or_exit())
+    try:
+        report = RetentionService(
+            services.uow_factory, blobs=services.blobs, clock=services.clock
+        ).purge(older_than_days=older_than, dry_run=dry_run)
+    finally:
+        services.close()
+    if dry_run:
+        typer.echo(f"{len(report.filings)} filing(s) would be purged (--dry-run)")
+        return
+    typer.echo(
+        f"{len(report.filings)} filing(s) purged: {report.documents} document(s), "
+        f"{report.blobs_deleted} blob(s) deleted"
+    )
 
 
 @app.command()

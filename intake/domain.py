@@ -383,3 +383,16 @@ class JobItem:
     """Why the filing was not moved (under review, claimed) or why it failed."""
     verification_id: VerificationId | None = None
     finished_at: datetime | None = None
+
+
+def scrubbed_verdict(verdict: dict[str, Any]) -> dict[str, Any]:
+    """A stored verdict without the values read from documents (retention).
+
+    Each check keeps its code, outcome, message and the kind and field it
+    looked at; the value read and its box go.
+    """
+    checks = []
+    for check in verdict.get("checks", []):
+        evidence = [{**ref, "value": None, "box": None} for ref in check.get("evidence") or []]
+        checks.append({**check, "evidence": evidence})
+    return {**verdict, "checks": checks}

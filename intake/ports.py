@@ -104,6 +104,14 @@ class DocumentRepository(Protocol):
         """Hashes of every stored page, for duplicate detection across filings."""
         ...
 
+    def delete_for_filing(self, filing_id: FilingId) -> list[str]:
+        """Delete a filing's documents with their pages (retention).
+
+        Returns:
+            The blob keys they referenced: originals and page images.
+        """
+        ...
+
     def fingerprints_version(self) -> tuple[int, datetime | None]:
         """Changes whenever a page is stored or removed: (pages, newest document time)."""
         ...
@@ -130,6 +138,10 @@ class ReadingRepository(Protocol):
         """Store a reading in place of the one under the same key (a page read again)."""
         ...
 
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete every engine version's reading of these page keys (retention)."""
+        ...
+
 
 class VerificationRepository(Protocol):
     def add(self, record: VerificationRecord) -> None: ...
@@ -142,6 +154,11 @@ class VerificationRepository(Protocol):
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         """Every run for the filing, oldest first."""
+        ...
+
+    def scrub(self, filing_id: FilingId) -> None:
+        """Remove the values read from documents from a filing's runs, keeping each
+        check's code, outcome and message (retention: anonymous statistics stay)."""
         ...
 
 
@@ -179,6 +196,10 @@ class ReviewRepository(Protocol):
         ...
 
     def add_decision(self, decision: ReviewDecision) -> None: ...
+
+    def scrub(self, filing_id: FilingId) -> None:
+        """Blank the values and notes of a filing's corrections and decisions (retention)."""
+        ...
 
     def decisions(self, filing_id: FilingId | None = None) -> list[ReviewDecision]:
         """Decisions oldest first: of one filing, or of every filing."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -27,6 +27,7 @@ from intake.domain import (
     ReviewDecision,
     StoredReading,
     VerificationRecord,
+    scrubbed_verdict,
 )
 from intake.errors import DuplicateDocumentError
 from intake.ports import (
@@ -242,6 +243,12 @@ class FakeDocumentRepository:
             )
         return prints
 
+    def delete_for_filing(self, filing_id: FilingId) -> list[str]:
+        documents = [d for d in self._store.documents.values() if d.filing_id == filing_id]
+        for document in documents:
+            del self._store.documents[document.id]
+        return [d.sha256 for d in documents] + [p.image_sha256 for d in documents for p in d.pages]
+
     def fingerprints_version(self) -> tuple[int, datetime | None]:
         documents = list(self._store.documents.values())
         pages = sum(len(d.pages) for d in documents)
@@ -272,6 +279,11 @@ class FakeReadingRepository:
     def replace(self, reading: StoredReading) -> None:
         self._store.readings[(reading.image_sha256, reading.engine_version)] = reading
 
+    def delete(self, keys: Sequence[str]) -> None:
+        gone = set(keys)
+        for key in [k for k in self._store.readings if k[0] in gone]:
+            del self._store.readings[key]
+
 
 class FakeVerificationRepository:
     def __init__(self, store: _Store) -> None:
@@ -286,6 +298,12 @@ class FakeVerificationRepository:
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         return [r for r in self._store.verifications if r.filing_id == filing_id]
+
+    def scrub(self, filing_id: FilingId) -> None:
+        self._store.verifications = [
+            replace(r, verdict=scrubbed_verdict(r.verdict)) if r.filing_id == filing_id else r
+            for r in self._store.verifications
+        ]
 
     def latest_for(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, VerificationRecord]:
         found = {i: self.latest(i) for i in filing_ids}
@@ -353,6 +371,16 @@ class FakeReviewRepository:
 
     def add_decision(self, decision: ReviewDecision) -> None:
         self._store.decisions.append(decision)
+
+    def scrub(self, filing_id: FilingId) -> None:
+        self._store.corrections = [
+            replace(c, machine_value=None, reviewer_value="") if c.filing_id == filing_id else c
+            for c in self._store.corrections
+        ]
+        self._store.decisions = [
+            replace(d, note="", message="") if d.filing_id == filing_id else d
+            for d in self._store.decisions
+        ]
 
     def decisions(self, filing_id: FilingId | None = None) -> list[ReviewDecision]:
         return [d for d in self._store.decisions if filing_id in (None, d.filing_id)]

@@ -35,6 +35,7 @@ from intake.domain import (
     PageFingerprint,
     StoredReading,
     VerificationRecord,
+    scrubbed_verdict,
 )
 from intake.errors import DocumentNotFoundError, DuplicateDocumentError, FilingNotFoundError
 from intake.ports import (
@@ -303,6 +304,16 @@ class SqlDocumentRepository:
             for r in self._session.execute(query)
         ]
 
+    def delete_for_filing(self, filing_id: FilingId) -> list[str]:
+        """Delete a filing's documents with their pages; return the blob keys they held."""
+        documents = self.list_for_filing(filing_id)
+        keys = [d.sha256 for d in documents] + [p.image_sha256 for d in documents for p in d.pages]
+        if documents:
+            self._session.execute(
+                delete(document_table).where(document_table.c.filing_id == filing_id)
+            )
+        return keys
+
     def fingerprints_version(self) -> tuple[int, datetime | None]:
         """Changes whenever a page is stored or removed: (pages, newest document time)."""
         pages = self._session.execute(select(func.count()).select_from(page_table)).scalar_one()
@@ -377,6 +388,13 @@ class SqlReadingRepository:
         )
         self.put(reading)
 
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete every engine version's reading of these page keys."""
+        if keys:
+            self._session.execute(
+                delete(reading_table).where(reading_table.c.image_sha256.in_(sorted(set(keys))))
+            )
+
 
 class SqlVerificationRepository:
     """Verification runs: rows are added, never updated or deleted."""
@@ -423,6 +441,15 @@ class SqlVerificationRepository:
             record = rows.verification_from_row(r._mapping)
             found[record.filing_id] = record
         return found
+
+    def scrub(self, filing_id: FilingId) -> None:
+        """Remove the values read from documents from a filing's runs (retention)."""
+        for record in self.list_for_filing(filing_id):
+            self._session.execute(
+                update(verification_table)
+                .where(verification_table.c.id == record.id)
+                .values(verdict=scrubbed_verdict(record.verdict))
+            )
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
         """Every run for the filing, oldest first."""

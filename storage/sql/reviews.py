@@ -145,6 +145,18 @@ class SqlReviewRepository:
             },
         )
 
+    def scrub(self, filing_id: FilingId) -> None:
+        self._session.execute(
+            update(correction_table)
+            .where(correction_table.c.filing_id == filing_id)
+            .values(machine_value=None, reviewer_value="")
+        )
+        self._session.execute(
+            update(decision_table)
+            .where(decision_table.c.filing_id == filing_id)
+            .values(note="", message="")
+        )
+
     def decisions(self, filing_id: FilingId | None = None) -> list[ReviewDecision]:
         query = select(decision_table).order_by(decision_table.c.created_at, decision_table.c.id)
         if filing_id is not None:

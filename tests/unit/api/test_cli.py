@@ -94,6 +94,7 @@ class TestHelp:
             "expire",
             "db",
             "export",
+            "purge",
             "reverify",
             "read",
             "verify",
