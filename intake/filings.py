@@ -9,7 +9,7 @@ found, so a key cannot probe for other apps' filing ids.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, TypeVar
@@ -109,6 +109,21 @@ class FilingDetails:
     """Each analysed document's page readings (from the reading cache)."""
     review: ReviewDecision | None = None
     """The latest reviewer's decision, if a person decided the filing."""
+
+
+def page_readings(
+    uow: UnitOfWork, documents: Sequence[Document], version: str
+) -> dict[DocumentId, list[PageReading | None]]:
+    """Each document's cached page readings for a reader version, in page order.
+
+    One query for all the pages (``None`` for a page not read with that version).
+    """
+    keys = [d.reading_key(p) for d in documents for p in d.pages]
+    stored = uow.readings.get_many(keys, version)
+    return {
+        d.id: [found.reading if (found := stored.get(d.reading_key(p))) else None for p in d.pages]
+        for d in documents
+    }
 
 
 def visible_filing_or_raise(uow: UnitOfWork, principal: Principal, filing_id: FilingId) -> Filing:
@@ -273,12 +288,8 @@ class FilingService:
     ) -> dict[DocumentId, list[PageReading]]:
         if self._reader_version is None:
             return {}
-        version = self._reader_version()
-        found: dict[DocumentId, list[PageReading]] = {}
-        for document in documents:
-            pages = [uow.readings.get(document.reading_key(p), version) for p in document.pages]
-            found[document.id] = [stored.reading for stored in pages if stored is not None]
-        return found
+        found = page_readings(uow, documents, self._reader_version())
+        return {d: [r for r in pages if r is not None] for d, pages in found.items()}
 
     def list(
         self,

@@ -52,6 +52,7 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
+from intake.filings import page_readings
 from intake.identity import mask_id_number
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from intake.sla import SlaClock, sla_clock
@@ -278,14 +279,7 @@ class ReviewService:
         with self._uow_factory() as uow:
             filing = _filing(uow, filing_id)
             documents = uow.documents.list_for_filing(filing_id)
-            readings: dict[DocumentId, list[PageReading | None]] = {}
-            version = self._reader_version() if self._reader_version else None
-            for document in documents:
-                stored = [
-                    uow.readings.get(document.reading_key(p), version) if version else None
-                    for p in document.pages
-                ]
-                readings[document.id] = [s.reading if s else None for s in stored]
+            readings = self._page_readings(uow, documents)
             opened = ReviewFiling(
                 filing=filing,
                 documents=documents,
@@ -554,39 +548,29 @@ class ReviewService:
         machine read (and its kind) was either left as read or corrected. Per
         routing check, how the reviewers decided the filings it sent them.
         """
-        version = self._reader_version() if self._reader_version else None
         with self._uow_factory() as uow:
             decisions = uow.reviews.decisions()
             corrections = uow.reviews.corrections()
-            reviewed = {d.filing_id for d in decisions}
+            reviewed = sorted({d.filing_id for d in decisions}, key=str)
             documents = [
-                d for filing_id in reviewed for d in uow.documents.list_for_filing(filing_id)
+                d for docs in uow.documents.list_for_filings(reviewed).values() for d in docs
             ]
-            machine = {
-                (d.id, n, found.index): found
-                for d in documents
-                for n, stored in enumerate(
-                    (uow.readings.get(d.reading_key(p), version) if version else None)
-                    for p in d.pages
-                )
-                if stored is not None
-                for found in stored.reading.documents
-            }
-        latest = {(c.document_id, c.page - 1, c.index, c.field): c for c in corrections}
+            readings = self._page_readings(uow, documents)
+        latest: dict[tuple[DocumentId, int, int], dict[str, Correction]] = {}
+        for c in corrections:  # oldest first: the latest of each field wins
+            latest.setdefault((c.document_id, c.page, c.index), {})[c.field] = c
         stats = ReviewStats(decisions=dict(Counter(d.action.value for d in decisions)))
-        for (document_id, page, index), found in machine.items():
-            fixed = {
-                f: c
-                for (d, p, i, f), c in latest.items()
-                if (d, p, i) == (document_id, page, index)
-            }
-            kind = fixed["kind"].reviewer_value if "kind" in fixed else found.kind.value
-            by_field = stats.fields.setdefault(kind, {})
-            for name in {"kind", *found.fields, *fixed}:
-                read = found.kind.value if name == "kind" else found.field_value(name)
-                entry = by_field.setdefault(name, FieldStats())
-                entry.reviewed += 1
-                entry.changed += int(name in fixed and fixed[name].reviewer_value != read)
+        for document_id, pages in readings.items():
+            for number, reading in enumerate(pages, start=1):
+                for found in reading.documents if reading else ():
+                    fixed = latest.get((document_id, number, found.index), {})
+                    kind = fixed["kind"].reviewer_value if "kind" in fixed else found.kind.value
+                    by_field = stats.fields.setdefault(kind, {})
+                    for name in {"kind", *found.fields, *fixed}:
+                        read = found.kind.value if name == "kind" else found.field_value(name)
+                        entry = by_field.setdefault(name, FieldStats())
+                        entry.reviewed += 1
+                        entry.changed += int(name in fixed and fixed[name].reviewer_value != read)
         for d in decisions:
             for code in d.machine_checks:
                 outcome = stats.routing.setdefault(code, {})
@@ -606,39 +590,46 @@ class ReviewService:
             grouped: dict[tuple[DocumentId, int, int], list[Correction]] = {}
             for c in corrections:
                 grouped.setdefault((c.document_id, c.page, c.index), []).append(c)
-            records = []
-            for (document_id, page, index), items in grouped.items():
-                document = uow.documents.get(document_id)
-                if document is None or not 1 <= page <= len(document.pages):
-                    continue
-                page_record = document.pages[page - 1]
-                stored = (
-                    uow.readings.get(document.reading_key(page_record), version)
-                    if version
-                    else None
-                )
-                machine = next(
-                    (d for d in (stored.reading.documents if stored else ()) if d.index == index),
-                    None,
-                )
-                reviewer = {c.field: c.reviewer_value for c in items}
-                records.append(
-                    {
-                        "filing_id": str(document.filing_id),
-                        "document_id": str(document_id),
-                        "page": page,
-                        "index": index,
-                        "image_sha256": page_record.image_sha256,
-                        "engine_version": version,
-                        "machine": machine.export() if machine else None,
-                        "kind": reviewer.get("kind") or (machine.kind.value if machine else None),
-                        "reviewer": reviewer,
-                        "reviewed_at": max(c.created_at for c in items).isoformat(),
-                    }
-                )
+            filings = sorted({c.filing_id for c in corrections}, key=str)
+            documents = {
+                d.id: d for docs in uow.documents.list_for_filings(filings).values() for d in docs
+            }
+            readings = self._page_readings(uow, list(documents.values()))
+        records = []
+        for (document_id, page, index), items in grouped.items():
+            document = documents.get(document_id)
+            if document is None or not 1 <= page <= len(document.pages):
+                continue
+            page_record = document.pages[page - 1]
+            reading = readings[document_id][page - 1]
+            machine = next(
+                (d for d in (reading.documents if reading else ()) if d.index == index), None
+            )
+            reviewer = {c.field: c.reviewer_value for c in items}
+            records.append(
+                {
+                    "filing_id": str(document.filing_id),
+                    "document_id": str(document_id),
+                    "page": page,
+                    "index": index,
+                    "image_sha256": page_record.image_sha256,
+                    "engine_version": version,
+                    "machine": machine.export() if machine else None,
+                    "kind": reviewer.get("kind") or (machine.kind.value if machine else None),
+                    "reviewer": reviewer,
+                    "reviewed_at": max(c.created_at for c in items).isoformat(),
+                }
+            )
         return records
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _page_readings(
+        self, uow: UnitOfWork, documents: list[Document]
+    ) -> dict[DocumentId, list[PageReading | None]]:
+        if self._reader_version is None:
+            return {d.id: [None] * len(d.pages) for d in documents}
+        return page_readings(uow, documents, self._reader_version())
 
     def _sla(self, filing: Filing) -> SlaClock | None:
         if filing.submitted_at is None:
