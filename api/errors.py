@@ -33,10 +33,10 @@ from intake.errors import (
     InvalidRegionCodeError,
     InvalidReviewError,
     InvalidTransitionError,
+    JobNotFoundError,
     MaterialsMissingError,
     UploadTooLargeError,
 )
-from intake.reverify import JobNotFoundError
 from ocr.errors import (
     CorruptFileError,
     EncryptedPdfError,

@@ -16,6 +16,8 @@
     │   ├── EmptyUploadError
     │   └── (ocr.errors.FileError subclasses are raised for type/decoding problems)
     ├── IdempotencyConflictError      same Idempotency-Key, different request
+    ├── InvalidJobError               a bulk job that cannot run (its candidate pack does not load)
+    ├── JobNotFoundError
     └── ReviewError                   a reviewer's request that the review rules refuse
         ├── ClaimHeldError            another reviewer holds the filing
         ├── ClaimRequiredError        act on a filing only while holding its claim
@@ -154,3 +156,18 @@ class MaterialsMissingError(ReviewError):
             "or request the materials"
         )
         self.groups = groups
+
+
+class InvalidJobError(IntakeError):
+    """A job request that cannot run: a candidate pack that does not load."""
+
+    def __init__(self, reason: str, *, field: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+
+
+class JobNotFoundError(IntakeError):
+    def __init__(self, job_id: object) -> None:
+        super().__init__(f"job {job_id} not found")
+        self.job_id = job_id

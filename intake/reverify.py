@@ -44,7 +44,7 @@ from intake.domain import (
     VerificationId,
     VerificationRecord,
 )
-from intake.errors import IntakeError
+from intake.errors import InvalidJobError, JobNotFoundError
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from intake.verification import VerificationService, open_checks
 from intake.workflow import can_transition
@@ -52,8 +52,6 @@ from verifiers import Decision, PolicyBook, Verdict, VerifierConfigError, load_p
 
 __all__ = [
     "BATCH_SIZE",
-    "InvalidJobError",
-    "JobNotFoundError",
     "JobProgress",
     "ReverifyService",
 ]
@@ -70,21 +68,6 @@ _DECISION_STATUS: Final = {
     Decision.REVIEW.value: FilingStatus.NEEDS_REVIEW,
 }
 _GRANTED: Final = (FilingStatus.APPROVED, FilingStatus.PROVISIONAL)
-
-
-class InvalidJobError(IntakeError):
-    """A job request that cannot run: a candidate pack that does not load."""
-
-    def __init__(self, reason: str, *, field: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.reason = reason
-        self.field = field
-
-
-class JobNotFoundError(IntakeError):
-    def __init__(self, job_id: object) -> None:
-        super().__init__(f"job {job_id} not found")
-        self.job_id = job_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -451,7 +434,7 @@ class ReverifyService:
 
     # -- reports -----------------------------------------------------------------------
 
-    def progress(self, job_id: JobId) -> JobProgress:
+    def progress(self, job_id: JobId, *, with_reasons: bool = True) -> JobProgress:
         """Counts of a job: done, failed, changed, and old → new decisions by region and type.
 
         Raises:
@@ -462,7 +445,8 @@ class ReverifyService:
             if job is None:
                 raise JobNotFoundError(job_id)
             groups = uow.jobs.summary(job_id)
-            changed_items = uow.jobs.items(job_id, changed_only=True)
+            # The reasons read every changed item: a progress bar polling asks without them.
+            changed_items = uow.jobs.items(job_id, changed_only=True) if with_reasons else []
         status: Counter[str] = Counter()
         transitions: Counter[str] = Counter()
         by_region: dict[str, Counter[str]] = {}

@@ -41,7 +41,8 @@ from intake.domain import (
     Principal,
     Role,
 )
-from intake.reverify import InvalidJobError, JobNotFoundError, JobProgress, ReverifyService
+from intake.errors import InvalidJobError, JobNotFoundError
+from intake.reverify import JobProgress, ReverifyService
 
 __all__ = ["reverify"]
 
@@ -153,7 +154,7 @@ def _follow(service: ReverifyService, job_id: JobId, *, quiet: bool) -> JobProgr
         TextColumn("{task.fields[rate]:.0f} filings/s"),
         TimeRemainingColumn(),
     )
-    progress = service.progress(job_id)
+    progress = service.progress(job_id, with_reasons=False)
     started = time.monotonic()
     with Progress(*columns, console=console, disable=quiet, transient=False) as bar:
         task = bar.add_task("job", total=progress.job.total, rate=0.0)
@@ -162,9 +163,9 @@ def _follow(service: ReverifyService, job_id: JobId, *, quiet: bool) -> JobProgr
             elapsed = max(time.monotonic() - started, 1e-6)
             bar.update(task, completed=finished, rate=finished / elapsed)
             if progress.job.status is not JobStatus.RUNNING:
-                return progress
+                return service.progress(job_id)  # now with the reasons, read once
             time.sleep(0.2)
-            progress = service.progress(job_id)
+            progress = service.progress(job_id, with_reasons=False)
 
 
 def _summary(progress: JobProgress, failures: list[JobItem]) -> None:

@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AdminDep, ServicesDep, SettingsDep
 from api.errors import ForbiddenError, RequestInvalidError, problem_responses
 from intake.domain import FilingId, FilingStatus, FilingType, JobFilter, JobId, JobItem
-from intake.reverify import InvalidJobError, JobNotFoundError, JobProgress
+from intake.errors import InvalidJobError, JobNotFoundError
+from intake.reverify import JobProgress
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -6,6 +6,7 @@ batch mode rebuilds tables for the ALTERs SQLite lacks.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import structlog
@@ -68,6 +69,7 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
+@functools.cache
 def head_revision() -> str | None:
     """The newest revision shipped with the code."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -21,7 +21,8 @@ from intake.domain import (
     Principal,
     Role,
 )
-from intake.reverify import InvalidJobError, ReverifyService
+from intake.errors import InvalidJobError
+from intake.reverify import ReverifyService
 from intake.verification import VerificationService
 from samples.filings import make_scenario
 from storage.sql import sql_unit_of_work_factory
