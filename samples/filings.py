@@ -22,10 +22,32 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from intake.domain import Applicant, Contact, Filing, FilingId, FilingStatus, FilingType, Scheme
+from intake.domain import (
+    Applicant,
+    Contact,
+    Document,
+    DocumentId,
+    DocumentStatus,
+    Filing,
+    FilingId,
+    FilingStatus,
+    FilingType,
+    Page,
+    Scheme,
+    StoredReading,
+)
 from intake.identity import fake_id_number
+from intake.ports import UnitOfWorkFactory
 from intake.verification import filing_facts
-from ocr.domain import DocumentKind, DocumentReading, Field, Quality, QualityProblem, Seal
+from ocr.domain import (
+    DocumentKind,
+    DocumentReading,
+    Field,
+    PageReading,
+    Quality,
+    QualityProblem,
+    Seal,
+)
 from ocr.idnumber import parse_id_number
 from verifiers.domain import DuplicateHit, Evidence, FilingFacts, UnreadDocument, UnreadReason
 from verifiers.evidence import add_months
@@ -43,6 +65,7 @@ __all__ = [
     "ground_truth_evidence",
     "make_scenario",
     "render_scenario",
+    "store_scenarios",
 ]
 
 _PHONE: Final = "13800000000"
@@ -1002,3 +1025,87 @@ def _render_facts(doc: DocumentSpec, regions: RegionTable) -> dict[str, Any]:
     if "date" in fields:
         facts["date"] = date.fromisoformat(fields["date"])
     return facts
+
+
+def store_scenarios(
+    uow_factory: UnitOfWorkFactory,
+    scenarios: Sequence[Scenario],
+    *,
+    owner: str,
+    engine_version: str,
+    first_at: datetime = datetime(2026, 11, 2, 1, 0, tzinfo=UTC),
+) -> list[Filing]:
+    """Store each scenario as the service would hold it: a submitted filing, one analysed
+    document per scenario document, and its ground-truth reading cached for
+    ``engine_version`` (benchmarks and tests that need stored filings without OCR).
+
+    Filings are submitted a second apart from ``first_at``, 500 to a transaction.
+    """
+    stored: list[Filing] = []
+    for start in range(0, len(scenarios), 500):
+        with uow_factory() as uow:
+            for n, scenario in enumerate(scenarios[start : start + 500], start=start):
+                facts = scenario.facts
+                at = first_at + timedelta(seconds=n)
+                filing = Filing(
+                    id=FilingId(uuid.uuid4()),
+                    owner=owner,
+                    applicant=Applicant(
+                        name=facts.applicant_name,
+                        id_number=facts.applicant_id_number,
+                        phone=_PHONE,
+                    ),
+                    filing_type=FilingType(facts.filing_type),
+                    insured_region=facts.insured_region,
+                    treatment_region=facts.treatment_region,
+                    scheme=Scheme(facts.scheme),
+                    start_date=facts.start_date,
+                    filed_on=facts.filed_on,
+                    commitment=facts.commitment,
+                    evoucher_verified=facts.evoucher_verified,
+                    created_at=at,
+                    updated_at=at,
+                    submitted_at=at,
+                    status=FilingStatus.SUBMITTED,
+                )
+                uow.filings.add(filing)
+                for item in ground_truth_evidence(scenario):
+                    page = Page(
+                        number=1,
+                        image_sha256=item.image_sha256,
+                        width=1600,
+                        height=1200,
+                        quality=item.quality,
+                        phash=item.phash,
+                    )
+                    uow.documents.add(
+                        Document(
+                            id=DocumentId(uuid.uuid4()),
+                            filing_id=filing.id,
+                            sha256=uuid.uuid4().hex * 2,
+                            size=1000,
+                            content_type="image/jpeg",
+                            page_count=1,
+                            created_at=at,
+                            status=DocumentStatus.ANALYSED,
+                            pages=[page],
+                            kind=item.reading.kind,
+                            kind_confidence=item.reading.kind_confidence,
+                        )
+                    )
+                    uow.readings.put(
+                        StoredReading(
+                            image_sha256=item.image_sha256,
+                            engine_version=engine_version,
+                            reading=PageReading(
+                                page=1,
+                                documents=(item.reading,),
+                                quality=item.quality,
+                                engine="ground-truth",
+                                engine_version=engine_version,
+                            ),
+                        )
+                    )
+                stored.append(filing)
+            uow.commit()
+    return stored

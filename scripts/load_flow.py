@@ -25,19 +25,10 @@ from typing import Any
 
 import httpx
 
+from intake.identity import fake_id_number
+
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 from load_upload import _base_image, _variant  # the same photo maker
-
-_ALPHABET = "0123456789"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def _fake_id(rng: random.Random) -> str:
-    """A fake person's valid-checksum ID number (region 321002, born 1960-1999)."""
-    body = f"321002{rng.randint(1960, 1999)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-    body += "".join(rng.choice(_ALPHABET) for _ in range(3))
-    return body + _CHECK[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
 class Stats:
@@ -78,7 +69,7 @@ async def _user(
     counter = number * 1_000_000
     while time.monotonic() < deadline:
         body = {
-            "applicant": {"name": "测试", "id_number": _fake_id(rng), "phone": "13812345678"},
+            "applicant": {"name": "测试", "id_number": fake_id_number(rng), "phone": "13812345678"},
             "filing_type": "other_temporary",
             "insured_region": "321002",
             "treatment_region": "310115",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -40,20 +41,17 @@ from intake.domain import (
     JobFilter,
     JobId,
     JobStatus,
-    Page,
     Principal,
     Role,
     Scheme,
-    StoredReading,
 )
+from intake.identity import fake_id_number
 from intake.ports import UnitOfWorkFactory
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
-from ocr.domain import PageReading
-from ocr.idnumber import check_character
 from ocr.images import FileType
 from ocr.quality import assess_quality
-from samples.filings import Scenario, generate_scenarios, ground_truth_evidence
+from samples.filings import generate_scenarios, store_scenarios
 from samples.generate import generate_corpus
 from storage.blobs import open_blob_store
 from storage.sql import sql_unit_of_work_factory
@@ -64,7 +62,7 @@ from storage.sql.tables import job as job_table
 from storage.sql.tables import reading as reading_table
 from verifiers import PolicyBook, load_packs
 
-__all__ = ["benchmark_reread", "benchmark_reverify", "store_scenarios"]
+__all__ = ["benchmark_reread", "benchmark_reverify"]
 
 ENGINE_VERSION: Final = "bench-cached-readings"
 _OPERATOR: Final = Principal(role=Role.ADMIN, key_id="bench")
@@ -80,84 +78,6 @@ class _FixedClock:
 
     def today(self) -> Any:
         return self._now.date()
-
-
-def store_scenarios(
-    uow_factory: UnitOfWorkFactory,
-    scenarios: Sequence[Scenario],
-    *,
-    owner: str,
-    engine_version: str = ENGINE_VERSION,
-) -> list[FilingId]:
-    """Store each scenario as a submitted filing with its documents and cached readings."""
-    ids: list[FilingId] = []
-    for start in range(0, len(scenarios), 500):
-        with uow_factory() as uow:
-            for n, scenario in enumerate(scenarios[start : start + 500], start=start):
-                facts = scenario.facts
-                at = _T0 + timedelta(seconds=n)
-                filing = Filing(
-                    id=FilingId(uuid.uuid4()),
-                    owner=owner,
-                    applicant=Applicant(
-                        name=facts.applicant_name,
-                        id_number=facts.applicant_id_number,
-                        phone="13812345678",
-                    ),
-                    filing_type=FilingType(facts.filing_type),
-                    insured_region=facts.insured_region,
-                    treatment_region=facts.treatment_region,
-                    scheme=Scheme(facts.scheme),
-                    start_date=facts.start_date,
-                    filed_on=facts.filed_on,
-                    commitment=facts.commitment,
-                    evoucher_verified=facts.evoucher_verified,
-                    created_at=at,
-                    updated_at=at,
-                    submitted_at=at,
-                    status=FilingStatus.SUBMITTED,
-                )
-                uow.filings.add(filing)
-                for item in ground_truth_evidence(scenario):
-                    page = Page(
-                        number=1,
-                        image_sha256=item.image_sha256,
-                        width=1600,
-                        height=1200,
-                        quality=item.quality,
-                        phash=item.phash,
-                    )
-                    uow.documents.add(
-                        Document(
-                            id=DocumentId(uuid.uuid4()),
-                            filing_id=filing.id,
-                            sha256=uuid.uuid4().hex * 2,
-                            size=1000,
-                            content_type="image/jpeg",
-                            page_count=1,
-                            created_at=at,
-                            status=DocumentStatus.ANALYSED,
-                            pages=[page],
-                            kind=item.reading.kind,
-                            kind_confidence=item.reading.kind_confidence,
-                        )
-                    )
-                    uow.readings.put(
-                        StoredReading(
-                            image_sha256=item.image_sha256,
-                            engine_version=engine_version,
-                            reading=PageReading(
-                                page=1,
-                                documents=(item.reading,),
-                                quality=item.quality,
-                                engine="bench",
-                                engine_version=engine_version,
-                            ),
-                        )
-                    )
-                ids.append(filing.id)
-            uow.commit()
-    return ids
 
 
 _WORKER: dict[str, ReverifyService] = {}
@@ -238,7 +158,12 @@ def benchmark_reverify(
         uow_factory = sql_unit_of_work_factory(engine)
         owner = f"bench-reverify-{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
-        ids = store_scenarios(uow_factory, scenarios, owner=owner)
+        ids = [
+            f.id
+            for f in store_scenarios(
+                uow_factory, scenarios, owner=owner, engine_version=ENGINE_VERSION, first_at=_T0
+            )
+        ]
         stored_s = time.perf_counter() - started
         day = scenarios[0].facts.filed_on
         clock = _FixedClock(day)
@@ -374,6 +299,7 @@ def _store_photos(
     """Generated photos stored as uploads are: the original, its normalised page, a document."""
     blobs = open_blob_store(settings.blob_url_resolved)
     limits = settings.upload_limits()
+    rng = random.Random(seed)  # noqa: S311  # fake people, not secrets
     for n, path in enumerate(
         p for p in generate_corpus(folder, count=count, seed=seed) if p.suffix == ".jpg"
     ):
@@ -388,7 +314,7 @@ def _store_photos(
         filing = Filing(
             id=FilingId(uuid.uuid4()),
             owner="bench",
-            applicant=Applicant(name="测试", id_number=_bench_id(n), phone="13812345678"),
+            applicant=Applicant(name="测试", id_number=fake_id_number(rng), phone="13812345678"),
             filing_type=FilingType.OTHER_TEMPORARY,
             insured_region="321002",
             treatment_region="310115",
@@ -415,11 +341,6 @@ def _store_photos(
             uow.filings.add(filing)
             uow.documents.add(document)
             uow.commit()
-
-
-def _bench_id(n: int) -> str:
-    body = f"32100219{60 + n % 30:02d}0{1 + n % 9}{10 + n % 18:02d}{n % 1000:03d}"
-    return body + check_character(body)
 
 
 def _start_celery_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

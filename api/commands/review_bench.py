@@ -26,8 +26,8 @@ from sqlalchemy import delete
 from api.app import create_app
 from api.settings import Settings
 from intake.domain import Applicant, Filing, FilingId, FilingStatus, FilingType, Scheme
+from intake.identity import fake_id_number
 from intake.ports import UnitOfWorkFactory
-from ocr.idnumber import check_character
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
 from storage.sql.tables import filing as filing_table
@@ -47,11 +47,6 @@ _CHECKS: Final = (
 _T0: Final = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
-def _fake_id(n: int) -> str:
-    body = f"32100219{60 + n % 30:02d}0{1 + n % 9}{10 + n % 18:02d}{n % 1000:03d}"
-    return body + check_character(body)
-
-
 def _filings(count: int, owner: str, seed: int) -> list[Filing]:
     rng = random.Random(seed)  # noqa: S311  # test data, not secrets
     types = list(FilingType)
@@ -62,7 +57,9 @@ def _filings(count: int, owner: str, seed: int) -> list[Filing]:
             Filing(
                 id=FilingId(uuid.UUID(int=rng.getrandbits(128))),
                 owner=owner,
-                applicant=Applicant(name="测试", id_number=_fake_id(n), phone="13812345678"),
+                applicant=Applicant(
+                    name="测试", id_number=fake_id_number(rng), phone="13812345678"
+                ),
                 filing_type=rng.choice(types),
                 insured_region=rng.choice(_REGIONS),
                 treatment_region="310115",

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from api.commands.reverify_bench import store_scenarios
 from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
 from intake.domain import (
@@ -37,7 +36,7 @@ from intake.domain import (
 )
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
-from samples.filings import generate_scenarios
+from samples.filings import generate_scenarios, store_scenarios
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
@@ -65,7 +64,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(queue_url: str, tmp_path: 
     uow_factory = sql_unit_of_work_factory(engine)
     book = load_packs()
     scenarios = generate_scenarios(count=FILINGS, seed=20261129, book=book)
-    store_scenarios(uow_factory, scenarios, owner="app")
+    store_scenarios(uow_factory, scenarios, owner="app", engine_version="unused")
     env = {
         **os.environ,
         "INTAKE_DATA_DIR": str(tmp_path / "var"),

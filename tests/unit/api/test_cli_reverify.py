@@ -14,10 +14,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.commands import reverify as command
-from api.commands.reverify_bench import store_scenarios
 from api.settings import Settings
 from api.wiring import Services, build_services
-from samples.filings import make_scenario
+from samples.filings import make_scenario, store_scenarios
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,22 +9,19 @@ import pytest
 from intake.domain import (
     Applicant,
     Document,
-    DocumentId,
     DocumentStatus,
     Filing,
     FilingId,
     FilingStatus,
     FilingType,
-    Page,
     Principal,
     Role,
-    Scheme,
     StoredReading,
 )
 from intake.errors import InvalidTransitionError
 from intake.verification import VerificationService, filing_facts
 from ocr.domain import PageReading, Quality
-from samples.filings import Scenario, ground_truth_evidence, make_scenario
+from samples.filings import Scenario, make_scenario, store_scenarios
 from tests.factories import make_document, make_filing, make_page
 from tests.fakes import FakeClock, FakeDatabase
 from verifiers import PolicyBook, load_packs
@@ -51,56 +47,9 @@ def _service(database: FakeDatabase, book: PolicyBook, clock: FakeClock) -> Veri
 
 def _store_scenario(database: FakeDatabase, scenario: Scenario, *, owner: str = "app") -> Filing:
     """Store a submitted filing with one analysed document per scenario document."""
-    facts = scenario.facts
-    filing = make_filing(
-        owner=owner,
-        applicant=Applicant(
-            name=facts.applicant_name, id_number=facts.applicant_id_number, phone="13812345678"
-        ),
-        filing_type=FilingType(facts.filing_type),
-        insured_region=facts.insured_region,
-        treatment_region=facts.treatment_region,
-        scheme=Scheme(facts.scheme),
-        start_date=facts.start_date,
-        filed_on=facts.filed_on,
-        commitment=facts.commitment,
-        evoucher_verified=facts.evoucher_verified,
-        status=FilingStatus.SUBMITTED,
+    (filing,) = store_scenarios(
+        database.uow_factory, [scenario], owner=owner, engine_version=ENGINE
     )
-    with database.uow_factory() as uow:
-        uow.filings.add(filing)
-        for item in ground_truth_evidence(scenario):
-            page = Page(
-                number=1,
-                image_sha256=item.image_sha256,
-                width=1600,
-                height=1200,
-                quality=item.quality,
-                phash=item.phash,
-            )
-            uow.documents.add(
-                make_document(
-                    filing,
-                    id=DocumentId(uuid.uuid4()),
-                    sha256=uuid.uuid4().hex * 2,
-                    status=DocumentStatus.ANALYSED,
-                    pages=[page],
-                    kind=item.reading.kind,
-                )
-            )
-            reading = PageReading(
-                page=1,
-                documents=(item.reading,),
-                quality=item.quality,
-                engine="t",
-                engine_version=ENGINE,
-            )
-            uow.readings.put(
-                StoredReading(
-                    image_sha256=item.image_sha256, engine_version=ENGINE, reading=reading
-                )
-            )
-        uow.commit()
     return filing
 
 
