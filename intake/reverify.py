@@ -41,6 +41,7 @@ from intake.domain import (
     JobStatus,
     Principal,
     ReverifyJob,
+    ReviewClaim,
     VerificationId,
     VerificationRecord,
 )
@@ -336,7 +337,7 @@ class ReverifyService:
         filing: Filing,
         verdict: Verdict,
         item: JobItem,
-        claims: dict[FilingId, Any],
+        claims: dict[FilingId, ReviewClaim],
     ) -> tuple[VerificationRecord, JobItem]:
         record = VerificationRecord(
             id=VerificationId(self._new_id()),
