@@ -11,6 +11,7 @@ from uuid import uuid4
 from intake.domain import (
     Applicant,
     Contact,
+    Correction,
     Document,
     DocumentId,
     DocumentStatus,
@@ -20,6 +21,9 @@ from intake.domain import (
     FilingType,
     Page,
     Proxy,
+    RecordId,
+    ReviewAction,
+    ReviewDecision,
     Scheme,
     VerificationId,
     VerificationRecord,
@@ -184,3 +188,38 @@ def analysed(document: Document) -> Document:
     document.kind = DocumentKind.RESIDENCE_PERMIT
     document.kind_confidence = 0.91
     return document
+
+
+def make_correction(filing_id: FilingId, document_id: DocumentId, **overrides: Any) -> Correction:
+    values: dict[str, Any] = {
+        "id": RecordId(uuid4()),
+        "filing_id": filing_id,
+        "document_id": document_id,
+        "page": 1,
+        "index": 0,
+        "field": "name",
+        "machine_value": "王建困",
+        "reviewer_value": "王建国",
+        "reviewer": "alice",
+        "created_at": T0,
+    }
+    values.update(overrides)
+    return Correction(**values)
+
+
+def make_decision(filing_id: FilingId, **overrides: Any) -> ReviewDecision:
+    values: dict[str, Any] = {
+        "id": RecordId(uuid4()),
+        "filing_id": filing_id,
+        "action": ReviewAction.REJECT,
+        "reasons": ("identity_mismatch",),
+        "note": "n",
+        "message": "材料所示身份与申请人不符",
+        "reviewer": "alice",
+        "created_at": T0,
+        "from_status": FilingStatus.NEEDS_REVIEW,
+        "to_status": FilingStatus.REJECTED,
+        "machine_checks": ("identity.name",),
+    }
+    values.update(overrides)
+    return ReviewDecision(**values)

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import uuid4
 
 import pytest
 
 from intake.domain import (
-    Correction,
     FilingStatus,
-    RecordId,
-    ReviewAction,
-    ReviewDecision,
     StoredReading,
 )
 from storage.sql import SqlUnitOfWork
 from tests.integration.storage.factories import (
-    T0,
+    make_correction,
+    make_decision,
     make_document,
     make_filing,
     make_page,
@@ -44,30 +40,8 @@ def test_documents_readings_runs_and_reviews_of_a_filing(uow_factory: UowFactory
             "evidence": [{"document_id": "d", "page": 1, "value": "王小明", "box": [0, 0, 1, 1]}],
         }
     ]
-    correction = Correction(
-        id=RecordId(uuid4()),
-        filing_id=filing.id,
-        document_id=document.id,
-        page=1,
-        index=0,
-        field="name",
-        machine_value="王小朋",
-        reviewer_value="王小明",
-        reviewer="r",
-        created_at=T0,
-    )
-    decision = ReviewDecision(
-        id=RecordId(uuid4()),
-        filing_id=filing.id,
-        action=ReviewAction.REJECT,
-        reasons=("identity_mismatch",),
-        note="王小明的证件",
-        message="材料所示身份与申请人不符",
-        reviewer="r",
-        created_at=T0,
-        from_status=FilingStatus.NEEDS_REVIEW,
-        to_status=FilingStatus.REJECTED,
-    )
+    correction = make_correction(filing.id, document.id, machine_value="王小朋")
+    decision = make_decision(filing.id, note="王小明的证件", machine_checks=())
     with uow_factory() as uow:
         uow.filings.add(filing)
         uow.documents.add(document)

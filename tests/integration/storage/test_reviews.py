@@ -12,14 +12,17 @@ import pytest
 
 from intake.domain import (
     AuditRecord,
-    Correction,
     FilingStatus,
     RecordId,
-    ReviewAction,
-    ReviewDecision,
 )
 from storage.sql import SqlUnitOfWork
-from tests.integration.storage.factories import T0, make_document, make_filing
+from tests.integration.storage.factories import (
+    T0,
+    make_correction,
+    make_decision,
+    make_document,
+    make_filing,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -130,31 +133,8 @@ class TestRecords:
     def test_corrections_decisions_and_audit(self, uow_factory: UowFactory) -> None:
         filing = make_filing(status=FilingStatus.NEEDS_REVIEW, submitted_at=T0)
         document = make_document(filing.id)
-        correction = Correction(
-            id=RecordId(uuid4()),
-            filing_id=filing.id,
-            document_id=document.id,
-            page=1,
-            index=0,
-            field="name",
-            machine_value="王建困",
-            reviewer_value="王建国",
-            reviewer="alice",
-            created_at=T0,
-        )
-        decision = ReviewDecision(
-            id=RecordId(uuid4()),
-            filing_id=filing.id,
-            action=ReviewAction.REJECT,
-            reasons=("identity_mismatch",),
-            note="n",
-            message="材料所示身份与申请人不符",
-            reviewer="alice",
-            created_at=T0,
-            from_status=FilingStatus.NEEDS_REVIEW,
-            to_status=FilingStatus.REJECTED,
-            machine_checks=("identity.name",),
-        )
+        correction = make_correction(filing.id, document.id)
+        decision = make_decision(filing.id)
         records = [
             AuditRecord(
                 id=RecordId(uuid4()),
