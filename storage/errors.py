@@ -5,6 +5,7 @@
     ├── StorageUnavailableError         the database or blob server does not answer
     ├── SchemaNotCurrentError           the schema is missing or behind (`intake db upgrade`)
     ├── ConstraintViolationError        a write broke a key, unique or foreign-key constraint
+    ├── SealError                       a sealed value that cannot be opened (storage.crypto)
     └── BlobError                       about one blob (``sha256`` attribute)
         ├── InvalidBlobKeyError         the key is not a SHA-256 in lowercase hex
         ├── BlobNotFoundError           no blob under that key
