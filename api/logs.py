@@ -2,7 +2,8 @@
 
 Standard output stays clean for what commands print (``intake read --json``
 writes one JSON object per line there). ``INTAKE_LOG_FORMAT=json`` renders one
-JSON object per event for log collectors; ``console`` is for people.
+JSON object per event for log collectors; ``console`` is for people. Anything
+shaped like an ID number is masked in every event and record.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import sys
 from typing import Literal
 
 import structlog
+
+from api.redaction import redact_log_event
+from intake.identity import mask_id_numbers_in
 
 LogFormat = Literal["console", "json"]
 
@@ -30,6 +34,7 @@ def configure_logging(*, level: str = "INFO", log_format: LogFormat = "console")
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_log_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
@@ -37,3 +42,16 @@ def configure_logging(*, level: str = "INFO", log_format: LogFormat = "console")
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=numeric, stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_IdNumberFilter())
+
+
+class _IdNumberFilter(logging.Filter):
+    """Masks ID numbers in the standard library's records (uvicorn's access log, libraries)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_id_numbers_in(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True

@@ -28,6 +28,7 @@ __all__ = [
     "id_sex",
     "is_valid_id_number",
     "mask_id_number",
+    "mask_id_numbers_in",
     "normalise_id_number",
     "normalise_phone",
     "validate_region_code",
@@ -168,6 +169,17 @@ def id_sex(id_number: str) -> Literal["男", "女"]:
     if not sequence_digit.isascii() or not sequence_digit.isdigit():
         raise InvalidIdNumberError("characters")
     return "男" if int(sequence_digit) % 2 == 1 else "女"
+
+
+_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+"""Anything shaped like an 18-character ID number, inside longer text."""
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """``text`` with everything shaped like an ID number masked (logs, responses)."""
+    if len(text) < _ID_LENGTH:
+        return text
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
 
 
 def mask_id_number(value: str) -> str:

@@ -29,6 +29,7 @@ from api.errors import (
 )
 from api.idempotency import Replay, find_replay, remember, request_hash
 from api.metrics import Metrics
+from api.redaction import for_viewer
 from api.schemas import DocumentOut
 from api.uploads import receive_upload
 from api.web.frames import frame_tag, reading_frame
@@ -221,7 +222,7 @@ async def get_document(
         DocumentId(document_id),
     )
     readings = await run_in_threadpool(services.filings.readings_of, document)
-    return DocumentOut.of(document, readings)
+    return for_viewer(principal, DocumentOut.of(document, readings))
 
 
 _IMAGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppDep, PrincipalDep, ServicesDep, client_address
 from api.errors import ForbiddenError, problem_responses
+from api.redaction import for_viewer
 from api.schemas import (
     CancelledOut,
     FilingCreate,
@@ -95,8 +96,15 @@ async def get_filing(
             target="",
             action="view",
         )
-    return FilingOut.of_details(
-        details.filing, details.documents, details.verification, details.readings, details.review
+    return for_viewer(
+        principal,
+        FilingOut.of_details(
+            details.filing,
+            details.documents,
+            details.verification,
+            details.readings,
+            details.review,
+        ),
     )
 
 
@@ -131,4 +139,4 @@ async def list_verifications(
     records = await run_in_threadpool(
         services.filings.verifications, principal, FilingId(filing_id)
     )
-    return [VerdictOut.of(r) for r in records]
+    return [for_viewer(principal, VerdictOut.of(r)) for r in records]

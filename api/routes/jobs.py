@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, ServicesDep, SettingsDep
 from api.errors import ForbiddenError, RequestInvalidError, problem_responses
+from api.redaction import for_viewer
 from intake.domain import FilingId, FilingStatus, FilingType, JobFilter, JobId, JobItem
 from intake.errors import InvalidJobError, JobNotFoundError
 from intake.reverify import JobProgress
@@ -200,9 +201,12 @@ async def job_changes(
             JobId(job_id), limit=limit, after=FilingId(after) if after else None
         )
     )
-    return JobChangesOut(
-        items=[JobChangeOut.of(i) for i in items],
-        next_after=items[-1].filing_id if len(items) == limit else None,
+    return for_viewer(
+        principal,
+        JobChangesOut(
+            items=[JobChangeOut.of(i) for i in items],
+            next_after=items[-1].filing_id if len(items) == limit else None,
+        ),
     )
 
 

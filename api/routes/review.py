@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, AppDep, ReviewerDep, ServicesDep, client_address
 from api.errors import ForbiddenError, problem_responses
+from api.redaction import for_viewer
 from api.review_schemas import (
     AuditOut,
     ClaimOut,
@@ -93,7 +94,7 @@ async def review_filing(
     opened = await run_in_threadpool(
         services.review.open, _actor(principal, request), FilingId(filing_id)
     )
-    return ReviewFilingOut.of_review(opened, services.clock.now())
+    return for_viewer(principal, ReviewFilingOut.of_review(opened, services.clock.now()))
 
 
 @router.post(

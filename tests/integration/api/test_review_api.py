@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -367,3 +368,33 @@ class TestExport:
         assert record["kind"] == "referral_form"
         assert record["machine"]["fields"]["destination"]["value"] != "上海市"
         assert services.blobs.exists(record["image_sha256"])
+
+
+class TestIdNumbersShownOnlyToThoseWhoMaySeeThem:
+    @staticmethod
+    def _numbers(body: Any) -> set[str]:
+        text = json.dumps(body, ensure_ascii=False)
+        return set(re.findall(r"(?<![0-9])[1-9][0-9]{16}[0-9X](?![0-9])", text))
+
+    async def test_the_owner_and_reviewers_see_numbers_admins_see_them_masked(
+        self, api: Api
+    ) -> None:
+        filing_id = await _filing(api, defect=None)
+        view = f"/v1/filings/{filing_id}"
+        owner = (await _get(api, view, "app")).json()
+        assert self._numbers(owner), "the readings carry the ID number read from the card"
+        assert self._numbers((await _get(api, f"/v1/review/filings/{filing_id}", "alice")).json())
+        for path in (view, f"{view}/verifications", f"/v1/review/filings/{filing_id}"):
+            response = await _get(api, path, "admin")
+            assert response.status_code == 200, path
+            assert self._numbers(response.json()) == set(), path
+            assert "**********" in response.text, path
+        document_id = owner["documents"][0]["id"]
+        response = await _get(api, f"{view}/documents/{document_id}", "admin")
+        assert self._numbers(response.json()) == set()
+
+    async def test_lists_show_masked_numbers_even_to_the_owner(self, api: Api) -> None:
+        await _filing(api, defect=None)
+        listed = (await _get(api, "/v1/filings", "app")).json()
+        assert self._numbers(listed) == set()
+        assert self._numbers((await _get(api, "/v1/review/queue", "alice")).json()) == set()
