@@ -12,13 +12,13 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.commands import bench, export, policy, reading, reverify, verification
+from api.commands import bench, export, keys, policy, reading, reverify, verification
 from api.commands.output import log_to_stderr, one_line_errors, settings_or_exit
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
-from api.wiring import build_services
+from api.wiring import build_services, open_keyring, prepare_database
 from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
 from intake.retention import RetentionService
-from storage.sql.migrate import prepare_schema, upgrade_database
+from storage.sql.migrate import upgrade_database
 
 app = typer.Typer(help="Document intake and material verification.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def serve(
     """
     settings = settings_or_exit()
     with one_line_errors():
-        prepare_schema(settings.database_url_resolved, migrate_embedded=True)
+        prepare_database(settings, migrate_embedded=True)
     application = create_app(settings)
     if print_dev_keys and settings.uses_dev_keys:
         typer.echo("INTAKE_API_KEYS is not set; development keys:")
@@ -48,7 +48,8 @@ def serve(
             typer.echo(f"  {principal.role.value:<9} Authorization: Bearer {key}")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  # a wildcard is not a URL to open
     typer.echo(f"API docs: http://{shown_host}:{port}/docs")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # uvicorn's loggers go through ours (log_config=None), which mask ID numbers.
+    uvicorn.run(application, host=host, port=port, log_level="info", log_config=None)
 
 
 @db_app.command("upgrade")
@@ -56,7 +57,7 @@ def db_upgrade() -> None:
     """Bring the database schema up to date (creates the SQLite file on first run)."""
     settings = settings_or_exit()
     with one_line_errors():
-        upgrade_database(settings.database_url_resolved)
+        upgrade_database(settings.database_url_resolved, keyring=open_keyring(settings))
     typer.echo("database is up to date")
 
 
@@ -170,6 +171,7 @@ app.command("eval")(reading.evaluate)
 app.add_typer(policy.app, name="policy")
 app.add_typer(bench.app, name="bench")
 app.add_typer(export.app, name="export")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.analysis import UploadLimits
 from intake.domain import Principal, Role
+from storage.crypto import Keyring, key_file, load_key_file
+from storage.errors import StorageConfigError
+from storage.sql.migrate import is_embedded
 
 DEV_API_KEYS: Final = "app:dev-app-key,reviewer:dev-reviewer-key,admin:dev-admin-key"
 """The keys used when ``INTAKE_API_KEYS`` is unset; ``make run`` prints them."""
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     blob_url: str | None = None
     queue_url: str = "local://"
     api_keys: SecretStr | None = None
+    data_keys: SecretStr | None = None
+    """``kid:base64key,...``: the keys sealing personal data at rest, the active one
+    first; ``DATA_DIR/keys.json`` (created on first start) with the embedded database."""
+    lookup_key: SecretStr | None = None
+    """The base64 key of the ID numbers' lookup hash (HMAC); never rotated."""
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -124,6 +132,38 @@ class Settings(BaseSettings):
         """The principal of every configured key (the dev keys when none are set)."""
         raw = DEV_API_KEYS if self.api_keys is None else self.api_keys.get_secret_value()
         return parse_api_keys(raw)
+
+    @property
+    def key_file(self) -> Path:
+        return key_file(self.data_dir)
+
+    @property
+    def uses_key_file(self) -> bool:
+        return self.data_keys is None and self.lookup_key is None
+
+    def keyring(self, *, create: bool = False) -> Keyring:
+        """The keys that seal personal data.
+
+        Args:
+            create: with the embedded database, create the key file when it is
+                missing (the first start); otherwise a missing file is an error.
+
+        Raises:
+            StorageConfigError: Keys that do not parse, one of the pair missing, or
+                a server database without keys in the environment.
+        """
+        if self.data_keys is not None and self.lookup_key is not None:
+            return Keyring.from_strings(
+                self.data_keys.get_secret_value(), self.lookup_key.get_secret_value()
+            )
+        if not self.uses_key_file:
+            raise StorageConfigError("set both INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY, or neither")
+        if not is_embedded(self.database_url_resolved):
+            raise StorageConfigError(
+                "INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY must be set with a server database "
+                "(`intake keys generate` prints a new pair)"
+            )
+        return load_key_file(self.key_file, create=create)
 
     def upload_limits(self) -> UploadLimits:
         return UploadLimits(

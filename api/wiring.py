@@ -29,8 +29,11 @@ from ocr.engines.rapid import RapidOcrEngine
 from ocr.quality import assess_quality
 from ocr.reader import Reader
 from storage.blobs import open_blob_store
+from storage.crypto import Keyring
+from storage.errors import StorageConfigError
 from storage.sql.engine import create_database_engine
-from storage.sql.migrate import prepare_schema
+from storage.sql.migrate import is_embedded, prepare_schema
+from storage.sql.rekey import holds_sealed_data
 from storage.sql.repositories import sql_unit_of_work_factory
 from verifiers import PolicyBook, load_packs
 
@@ -65,6 +68,7 @@ class Services:
     review: ReviewService
     clock: Clock
     reverify: ReverifyService
+    keyring: Keyring
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
@@ -86,6 +90,45 @@ def build_reader(settings: Settings) -> PageReader:
     """
     engine = RapidOcrEngine(threads=settings.ocr_threads)
     return Reader(engine, read_seal_text=settings.ocr_seal_text)
+
+
+def open_keyring(settings: Settings) -> Keyring:
+    """The keys sealing personal data; with the embedded database, created on first start.
+
+    Raises:
+        StorageConfigError: Keys missing or malformed, or an embedded key file
+            that has gone while the database holds data sealed with it.
+    """
+    lost = (
+        settings.uses_key_file
+        and is_embedded(settings.database_url_resolved)
+        and not settings.key_file.exists()
+    )
+    if lost and holds_sealed_data(settings.database_url_resolved):
+        raise StorageConfigError(
+            f"the key file {settings.key_file} is missing but the database holds personal "
+            "data sealed with it: restore the key file from its backup"
+        )
+    return settings.keyring(create=True)
+
+
+def prepare_database(settings: Settings, *, migrate_embedded: bool) -> Keyring:
+    """Check (or, embedded, migrate) the schema, and open the keys that seal its data.
+
+    A server database behind the code is reported before missing keys: the
+    schema is what the operator has to fix first.
+
+    Raises:
+        SchemaNotCurrentError: The schema is missing or behind.
+        StorageConfigError: Keys missing or malformed (see :func:`open_keyring`).
+    """
+    url = settings.database_url_resolved
+    if migrate_embedded and is_embedded(url):
+        keyring = open_keyring(settings)
+        prepare_schema(url, migrate_embedded=True, keyring=keyring)
+        return keyring
+    prepare_schema(url, migrate_embedded=migrate_embedded)
+    return open_keyring(settings)
 
 
 def build_services(
@@ -112,10 +155,10 @@ def build_services(
         ValueError: An unsupported queue URL.
     """
     book = load_packs(settings.policy_dir)
-    prepare_schema(settings.database_url_resolved, migrate_embedded=migrate_embedded)
+    keyring = prepare_database(settings, migrate_embedded=migrate_embedded)
     reader = reader or build_reader(settings)
     engine = create_database_engine(settings.database_url_resolved)
-    uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine)
+    uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine, keyring)
     blobs = open_blob_store(
         settings.blob_url_resolved,
         access_key=_secret(settings.s3_access_key),
@@ -167,6 +210,7 @@ def build_services(
         ),
         clock=clock,
         reverify=reverify,
+        keyring=keyring,
         review=ReviewService(
             uow_factory,
             book=book,

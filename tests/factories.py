@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
+from pydantic import SecretStr
 from pypdf import PdfReader, PdfWriter
 
 from intake.domain import (
@@ -204,3 +205,12 @@ def make_facts(*, name: str, id_number: str, **overrides: Any) -> FilingFacts:
         "applicant_id_number": id_number,
     }
     return FilingFacts(**(values | overrides))
+
+
+TEST_DATA_KEYS = "k1:q69HXXhZzHRr67ceislRBZiQUfvWPJ86HgCA_AW_jCA"
+TEST_LOOKUP_KEY = "JTe069L0JenlzTgyjno4OT8ZSp-I-hzcVuVvzB4meD8"
+
+
+def key_settings() -> dict[str, Any]:
+    """Settings keywords holding the test keys (a server database needs them)."""
+    return {"data_keys": SecretStr(TEST_DATA_KEYS), "lookup_key": SecretStr(TEST_LOOKUP_KEY)}

@@ -30,6 +30,7 @@ from intake.submission import SubmissionService
 from intake.verification import VerificationService
 from ocr.quality import assess_quality
 from storage.blobs.memory import MemoryBlobStore
+from storage.crypto import Keyring
 from storage.sql.memory import open_memory_database
 from storage.sql.repositories import sql_unit_of_work_factory
 from verifiers import PolicyBook
@@ -61,7 +62,9 @@ class OfflineIntake:
         self._book = book
         self._clock = clock
         self._engine = open_memory_database()
-        self._uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(self._engine)
+        self._uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(
+            self._engine, Keyring.generated()
+        )
         self._blobs = MemoryBlobStore()
         self._dispatcher = QueuedTaskDispatcher()
         self._filings = FilingService(self._uow_factory, clock=clock, book=book)

@@ -28,6 +28,7 @@ from sqlalchemy import delete
 
 from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
+from api.wiring import open_keyring
 from intake.analysis import NORMALISED_CONTENT_TYPE, normalise_pages
 from intake.domain import (
     Applicant,
@@ -54,6 +55,7 @@ from ocr.quality import assess_quality
 from samples.filings import generate_scenarios, store_scenarios
 from samples.generate import generate_corpus
 from storage.blobs import open_blob_store
+from storage.crypto import Keyring
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
@@ -83,10 +85,10 @@ class _FixedClock:
 _WORKER: dict[str, ReverifyService] = {}
 
 
-def _start_worker(url: str, day: Any) -> None:
+def _start_worker(url: str, day: Any, keyring: Keyring) -> None:
     """A worker process: its own engine and service, as a Celery worker has."""
     book = load_packs()
-    uow_factory = sql_unit_of_work_factory(create_database_engine(url))
+    uow_factory = sql_unit_of_work_factory(create_database_engine(url), keyring)
     clock = _FixedClock(day)
     verification = VerificationService(
         uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE_VERSION
@@ -112,11 +114,15 @@ def _timed_job(
     where: JobFilter,
     url: str,
     day: Any,
+    keyring: Keyring,
 ) -> tuple[JobId, float]:
     """Run a job on ``workers`` processes (started and warmed before the clock starts)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(url, day)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(url, day, keyring),
     ) as pool:
         for ready in [pool.submit(_ready) for _ in range(workers)]:
             ready.result()
@@ -155,7 +161,8 @@ def benchmark_reverify(
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade_database(url)
         engine = create_database_engine(url)
-        uow_factory = sql_unit_of_work_factory(engine)
+        keyring = Keyring.generated()
+        uow_factory = sql_unit_of_work_factory(engine, keyring)
         owner = f"bench-reverify-{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
         ids = [
@@ -185,7 +192,7 @@ def benchmark_reverify(
             submitted = (_T0 + timedelta(hours=8)).date()  # China time
             ours = JobFilter(submitted_from=submitted, submitted_until=submitted)
             job_id, elapsed = _timed_job(
-                service, dry_run=False, workers=1, where=ours, url=url, day=day
+                service, dry_run=False, workers=1, where=ours, url=url, day=day, keyring=keyring
             )
             progress = service.progress(job_id)
             report["real_run"] = {
@@ -197,7 +204,13 @@ def benchmark_reverify(
             report["dry_run"] = {}
             for count in workers:
                 job_id, elapsed = _timed_job(
-                    service, dry_run=True, workers=count, where=ours, url=url, day=day
+                    service,
+                    dry_run=True,
+                    workers=count,
+                    where=ours,
+                    url=url,
+                    day=day,
+                    keyring=keyring,
                 )
                 progress = service.progress(job_id)
                 report["dry_run"][f"{count}_workers"] = {
@@ -241,7 +254,7 @@ def benchmark_reread(
         settings = Settings(data_dir=data_dir, queue_url=queue_url, api_keys=SecretStr("admin:k"))
         upgrade_database(settings.database_url_resolved)
         engine = create_database_engine(settings.database_url_resolved)
-        uow_factory = sql_unit_of_work_factory(engine)
+        uow_factory = sql_unit_of_work_factory(engine, open_keyring(settings))
         _store_photos(settings, uow_factory, Path(tmp) / "photos", count=pages, seed=seed)
         env = {
             **os.environ,

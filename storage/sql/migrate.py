@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from storage.crypto import Keyring
 from storage.errors import SchemaNotCurrentError, StorageUnavailableError
 from storage.sql.engine import create_database_engine
 
@@ -25,33 +26,39 @@ log = structlog.get_logger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, *, keyring: Keyring | None = None
+) -> Config:
     """An Alembic configuration pointing at our migrations.
 
     Args:
         connection: run the migrations on this connection (see ``env.py``).
+        keyring: seals the personal data of rows that a migration protects.
     """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
+    config.attributes["keyring"] = keyring
     return config
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
+def upgrade_database(url: str, revision: str = "head", *, keyring: Keyring | None = None) -> None:
     """Bring the database schema up to ``revision``.
 
     Args:
         url: the database URL (SQLite parent folders are created).
         revision: an Alembic revision; the newest by default.
+        keyring: the data keys, needed when a migration seals rows that exist.
 
     Raises:
-        StorageConfigError: the URL is malformed or unsupported.
+        StorageConfigError: the URL is malformed or unsupported, or rows need
+            sealing and no keyring was given.
         StorageUnavailableError: the database does not answer.
     """
     engine = create_database_engine(url)
     try:
         with engine.begin() as connection:
-            command.upgrade(alembic_config(connection), revision)
+            command.upgrade(alembic_config(connection, keyring=keyring), revision)
     except OperationalError as error:
         raise StorageUnavailableError(backend="sql", reason=str(error).splitlines()[0]) from error
     finally:
@@ -80,7 +87,7 @@ def is_embedded(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def prepare_schema(url: str, *, migrate_embedded: bool) -> None:
+def prepare_schema(url: str, *, migrate_embedded: bool, keyring: Keyring | None = None) -> None:
     """Make sure the database's schema is the code's before anything uses it.
 
     The embedded SQLite database is migrated here when ``migrate_embedded``
@@ -100,7 +107,7 @@ def prepare_schema(url: str, *, migrate_embedded: bool) -> None:
     if is_embedded(url):
         path = _sqlite_path(url)
         if migrate_embedded:
-            upgrade_database(url)
+            upgrade_database(url, keyring=keyring)
             return
         if path is not None and not path.exists():
             raise SchemaNotCurrentError(current=None, head=head, where=where)

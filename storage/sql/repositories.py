@@ -49,11 +49,13 @@ from intake.ports import (
     VerificationRepository,
 )
 from ocr.domain import PageReading
+from storage.crypto import Keyring
 from storage.errors import ConstraintViolationError
 from storage.sql import rows
 from storage.sql.columns import json_object
 from storage.sql.jobs import SqlJobRepository
 from storage.sql.reviews import SqlAuditRepository, SqlReviewRepository
+from storage.sql.sealing import Sealer, reading_key
 from storage.sql.tables import document as document_table
 from storage.sql.tables import filing as filing_table
 from storage.sql.tables import idempotency_key as idempotency_table
@@ -82,10 +84,11 @@ def _insert_keeping_existing(session: Session, table: Table, values: Mapping[str
 
 
 class SqlFilingRepository:
-    """Filings, one row each; applicant columns are queryable, contact and proxy are JSON."""
+    """Filings, one row each; the applicant's ID number is sealed and found by its hash."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: Sealer) -> None:
         self._session = session
+        self._sealer = sealer
 
     def add(self, filing: Filing) -> None:
         """Insert a new filing.
@@ -93,29 +96,35 @@ class SqlFilingRepository:
         Raises:
             ConstraintViolationError: a filing with this id exists.
         """
-        _insert(self._session, filing_table, rows.filing_values(filing))
+        _insert(self._session, filing_table, rows.filing_values(filing, self._sealer))
 
     def get(self, filing_id: FilingId) -> Filing | None:
         row = self._session.execute(
             select(filing_table).where(filing_table.c.id == filing_id)
         ).first()
-        return rows.filing_from_row(row._mapping) if row is not None else None
+        return rows.filing_from_row(row._mapping, self._sealer) if row is not None else None
 
     def get_many(self, filing_ids: Sequence[FilingId]) -> list[Filing]:
         """The filings with these ids that exist, in no particular order."""
         if not filing_ids:
             return []
         query = select(filing_table).where(filing_table.c.id.in_(list(filing_ids)))
-        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+        return [
+            rows.filing_from_row(r._mapping, self._sealer) for r in self._session.execute(query)
+        ]
 
     def list_by_applicants(self, id_numbers: Sequence[str]) -> list[Filing]:
         """Every filing of these applicants (their other filings, for the long-term rules)."""
         if not id_numbers:
             return []
         query = select(filing_table).where(
-            filing_table.c.applicant_id_number.in_(sorted(set(id_numbers)))
+            filing_table.c.applicant_id_hash.in_(
+                sorted({self._sealer.lookup(n) for n in id_numbers})
+            )
         )
-        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+        return [
+            rows.filing_from_row(r._mapping, self._sealer) for r in self._session.execute(query)
+        ]
 
     def update(self, filing: Filing) -> None:
         """Overwrite every column of an existing filing.
@@ -123,7 +132,7 @@ class SqlFilingRepository:
         Raises:
             FilingNotFoundError: no filing with this id.
         """
-        values = rows.filing_values(filing)
+        values = rows.filing_values(filing, self._sealer)
         del values["id"]
         result = self._session.execute(
             update(filing_table).where(filing_table.c.id == filing.id).values(values)
@@ -163,7 +172,9 @@ class SqlFilingRepository:
         if statuses:
             query = query.where(filing_table.c.status.in_([s.value for s in statuses]))
         if applicant_id_number is not None:
-            query = query.where(filing_table.c.applicant_id_number == applicant_id_number)
+            query = query.where(
+                filing_table.c.applicant_id_hash == self._sealer.lookup(applicant_id_number)
+            )
         if valid_until_before is not None:
             query = query.where(filing_table.c.valid_until < valid_until_before)
         if after is not None:
@@ -178,14 +189,17 @@ class SqlFilingRepository:
                     and_(filing_table.c.created_at == cursor, filing_table.c.id > after),
                 )
             )
-        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+        return [
+            rows.filing_from_row(r._mapping, self._sealer) for r in self._session.execute(query)
+        ]
 
 
 class SqlDocumentRepository:
     """Documents and their pages (rows of ``page``, replaced as a whole on update)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: Sealer) -> None:
         self._session = session
+        self._sealer = sealer
 
     def add(self, document: Document) -> None:
         """Insert a document together with its pages.
@@ -282,7 +296,7 @@ class SqlDocumentRepository:
             select(
                 document_table.c.filing_id,
                 page_table.c.document_id,
-                filing_table.c.applicant_id_number,
+                filing_table.c.applicant_id_sealed,
                 page_table.c.number,
                 page_table.c.image_sha256,
                 page_table.c.phash,
@@ -296,7 +310,10 @@ class SqlDocumentRepository:
             PageFingerprint(
                 filing_id=FilingId(r.filing_id),
                 document_id=DocumentId(r.document_id),
-                applicant_id_number=r.applicant_id_number,
+                applicant_id_number=self._sealer.open_text(
+                    "filing", "applicant_id_sealed", r.filing_id, r.applicant_id_sealed
+                )
+                or "",
                 page_number=r.number,
                 image_sha256=r.image_sha256,
                 phash=r.phash,
@@ -327,10 +344,17 @@ class SqlDocumentRepository:
 
 
 class SqlReadingRepository:
-    """The reading cache, keyed by (page image SHA-256, engine version)."""
+    """The reading cache, keyed by (page image SHA-256, engine version); readings are sealed."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: Sealer) -> None:
         self._session = session
+        self._sealer = sealer
+
+    def _open(self, image_sha256: str, engine_version: str, stored: Any) -> PageReading:
+        key = reading_key(image_sha256, engine_version)
+        return PageReading.from_dict(
+            json_object(self._sealer.open_document("reading", "reading", key, stored))
+        )
 
     def get(self, image_sha256: str, engine_version: str) -> StoredReading | None:
         stored = self._session.execute(
@@ -344,7 +368,7 @@ class SqlReadingRepository:
         return StoredReading(
             image_sha256=image_sha256,
             engine_version=engine_version,
-            reading=PageReading.from_dict(json_object(stored)),
+            reading=self._open(image_sha256, engine_version, stored),
         )
 
     def get_many(self, keys: Sequence[str], engine_version: str) -> dict[str, StoredReading]:
@@ -362,7 +386,7 @@ class SqlReadingRepository:
                 found[key] = StoredReading(
                     image_sha256=key,
                     engine_version=engine_version,
-                    reading=PageReading.from_dict(json_object(stored)),
+                    reading=self._open(key, engine_version, stored),
                 )
         return found
 
@@ -374,7 +398,12 @@ class SqlReadingRepository:
             {
                 "image_sha256": reading.image_sha256,
                 "engine_version": reading.engine_version,
-                "reading": reading.reading.export(),
+                "reading": self._sealer.document(
+                    "reading",
+                    "reading",
+                    reading_key(reading.image_sha256, reading.engine_version),
+                    reading.reading.export(),
+                ),
             },
         )
 
@@ -399,8 +428,9 @@ class SqlReadingRepository:
 class SqlVerificationRepository:
     """Verification runs: rows are added, never updated or deleted."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: Sealer) -> None:
         self._session = session
+        self._sealer = sealer
 
     def add(self, record: VerificationRecord) -> None:
         """Append a run.
@@ -408,7 +438,7 @@ class SqlVerificationRepository:
         Raises:
             ConstraintViolationError: a run with this id exists (runs are never overwritten).
         """
-        _insert(self._session, verification_table, rows.verification_values(record))
+        _insert(self._session, verification_table, rows.verification_values(record, self._sealer))
 
     def latest(self, filing_id: FilingId) -> VerificationRecord | None:
         """The most recent run of the filing (by ``created_at``), if any."""
@@ -418,7 +448,7 @@ class SqlVerificationRepository:
             .order_by(verification_table.c.created_at.desc(), verification_table.c.id.desc())
             .limit(1)
         ).first()
-        return rows.verification_from_row(row._mapping) if row is not None else None
+        return rows.verification_from_row(row._mapping, self._sealer) if row is not None else None
 
     def latest_for(self, filing_ids: Sequence[FilingId]) -> dict[FilingId, VerificationRecord]:
         """The most recent run of each of these filings that has one."""
@@ -438,7 +468,7 @@ class SqlVerificationRepository:
             .order_by(v.c.id)
         )
         for r in result:
-            record = rows.verification_from_row(r._mapping)
+            record = rows.verification_from_row(r._mapping, self._sealer)
             found[record.filing_id] = record
         return found
 
@@ -448,7 +478,11 @@ class SqlVerificationRepository:
             self._session.execute(
                 update(verification_table)
                 .where(verification_table.c.id == record.id)
-                .values(verdict=scrubbed_verdict(record.verdict))
+                .values(
+                    verdict=self._sealer.document(
+                        "verification", "verdict", record.id, scrubbed_verdict(record.verdict)
+                    )
+                )
             )
 
     def list_for_filing(self, filing_id: FilingId) -> list[VerificationRecord]:
@@ -458,7 +492,7 @@ class SqlVerificationRepository:
             .where(verification_table.c.filing_id == filing_id)
             .order_by(verification_table.c.created_at, verification_table.c.id)
         )
-        return [rows.verification_from_row(r._mapping) for r in result]
+        return [rows.verification_from_row(r._mapping, self._sealer) for r in result]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -538,19 +572,20 @@ class SqlUnitOfWork:
     audit: AuditRepository
     jobs: JobRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
         self._engine = engine
+        self._sealer = Sealer(keyring)
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
         session = Session(self._engine, expire_on_commit=False, autoflush=False)
         self._session = session
-        self.filings = SqlFilingRepository(session)
-        self.documents = SqlDocumentRepository(session)
-        self.readings = SqlReadingRepository(session)
-        self.verifications = SqlVerificationRepository(session)
+        self.filings = SqlFilingRepository(session, self._sealer)
+        self.documents = SqlDocumentRepository(session, self._sealer)
+        self.readings = SqlReadingRepository(session, self._sealer)
+        self.verifications = SqlVerificationRepository(session, self._sealer)
         self.idempotency = SqlIdempotencyRepository(session)
-        self.reviews = SqlReviewRepository(session)
+        self.reviews = SqlReviewRepository(session, self._sealer)
         self.audit = SqlAuditRepository(session)
         self.jobs = SqlJobRepository(session)
         return self
@@ -582,17 +617,18 @@ class SqlUnitOfWork:
         return self._session
 
 
-def sql_unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+def sql_unit_of_work_factory(engine: Engine, keyring: Keyring) -> Callable[[], SqlUnitOfWork]:
     """A factory of units of work on ``engine``, for the use cases' ``UnitOfWorkFactory``.
 
     Args:
         engine: from :func:`storage.sql.engine.create_database_engine`.
+        keyring: seals and opens the personal columns.
 
     Returns:
         A callable returning a fresh, not yet entered, unit of work.
     """
 
     def open_unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, keyring)
 
     return open_unit_of_work

@@ -24,6 +24,7 @@ from intake.domain import (
 )
 from storage.sql import rows
 from storage.sql.columns import json_object
+from storage.sql.sealing import Sealer
 from storage.sql.tables import audit_record as audit_table
 from storage.sql.tables import correction as correction_table
 from storage.sql.tables import document as document_table
@@ -37,8 +38,9 @@ __all__ = ["SqlAuditRepository", "SqlReviewRepository"]
 class SqlReviewRepository:
     """Claims (one row per claimed filing), corrections and decisions (rows never updated)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: Sealer) -> None:
         self._session = session
+        self._sealer = sealer
 
     def claim(
         self, filing_id: FilingId, *, reviewer: str, now: datetime, until: datetime
@@ -102,8 +104,12 @@ class SqlReviewRepository:
                 "page": correction.page,
                 "doc_index": correction.index,
                 "field": correction.field,
-                "machine_value": correction.machine_value,
-                "reviewer_value": correction.reviewer_value,
+                "machine_value": self._sealer.text(
+                    "correction", "machine_value", correction.id, correction.machine_value
+                ),
+                "reviewer_value": self._sealer.text(
+                    "correction", "reviewer_value", correction.id, correction.reviewer_value
+                ),
                 "reviewer": correction.reviewer,
                 "created_at": correction.created_at,
             },
@@ -115,7 +121,7 @@ class SqlReviewRepository:
         )
         if filing_id is not None:
             query = query.where(correction_table.c.filing_id == filing_id)
-        return [_correction(r._mapping) for r in self._session.execute(query)]
+        return [_correction(r._mapping, self._sealer) for r in self._session.execute(query)]
 
     def corrections_for(self, filing_ids: Sequence[FilingId]) -> list[Correction]:
         if not filing_ids:
@@ -125,7 +131,7 @@ class SqlReviewRepository:
             .where(correction_table.c.filing_id.in_(list(filing_ids)))
             .order_by(correction_table.c.created_at, correction_table.c.id)
         )
-        return [_correction(r._mapping) for r in self._session.execute(query)]
+        return [_correction(r._mapping, self._sealer) for r in self._session.execute(query)]
 
     def add_decision(self, decision: ReviewDecision) -> None:
         self._session.execute(
@@ -206,7 +212,9 @@ class SqlReviewRepository:
             query = query.where(
                 or_(f.c.submitted_at > cursor, and_(f.c.submitted_at == cursor, f.c.id > after))
             )
-        return [rows.filing_from_row(r._mapping) for r in self._session.execute(query)]
+        return [
+            rows.filing_from_row(r._mapping, self._sealer) for r in self._session.execute(query)
+        ]
 
     def count_by_status(self, statuses: tuple[FilingStatus, ...]) -> dict[FilingStatus, int]:
         result = self._session.execute(
@@ -275,7 +283,8 @@ def _claim(row: Any) -> ReviewClaim:
     )
 
 
-def _correction(row: Any) -> Correction:
+def _correction(row: Any, sealer: Sealer) -> Correction:
+    key = row["id"]
     return Correction(
         id=RecordId(row["id"]),
         filing_id=FilingId(row["filing_id"]),
@@ -283,8 +292,9 @@ def _correction(row: Any) -> Correction:
         page=row["page"],
         index=row["doc_index"],
         field=row["field"],
-        machine_value=row["machine_value"],
-        reviewer_value=row["reviewer_value"],
+        machine_value=sealer.open_text("correction", "machine_value", key, row["machine_value"]),
+        reviewer_value=sealer.open_text("correction", "reviewer_value", key, row["reviewer_value"])
+        or "",
         reviewer=row["reviewer"],
         created_at=row["created_at"],
     )

@@ -24,17 +24,21 @@ from intake.domain import (
 )
 from ocr.domain import DocumentKind, Quality
 from storage.sql.columns import json_object
+from storage.sql.sealing import Sealer
 
 Row = RowMapping
 
 
-def filing_values(filing: Filing) -> dict[str, Any]:
-    """Column values of a filing."""
+def filing_values(filing: Filing, sealer: Sealer) -> dict[str, Any]:
+    """Column values of a filing, its personal ones sealed."""
     return {
         "id": filing.id,
         "owner": filing.owner,
         "applicant_name": filing.applicant.name,
-        "applicant_id_number": filing.applicant.id_number,
+        "applicant_id_sealed": sealer.text(
+            "filing", "applicant_id_sealed", filing.id, filing.applicant.id_number
+        ),
+        "applicant_id_hash": sealer.lookup(filing.applicant.id_number),
         "applicant_phone": filing.applicant.phone,
         "filing_type": filing.filing_type.value,
         "insured_region": filing.insured_region,
@@ -44,8 +48,10 @@ def filing_values(filing: Filing) -> dict[str, Any]:
         "filed_on": filing.filed_on,
         "created_at": filing.created_at,
         "updated_at": filing.updated_at,
-        "contact": _contact_json(filing.contact),
-        "on_behalf_of": _proxy_json(filing.on_behalf_of),
+        "contact": sealer.document("filing", "contact", filing.id, _contact_json(filing.contact)),
+        "on_behalf_of": sealer.document(
+            "filing", "on_behalf_of", filing.id, _proxy_json(filing.on_behalf_of)
+        ),
         "commitment": filing.commitment,
         "evoucher_verified": filing.evoucher_verified,
         "status": filing.status.value,
@@ -60,16 +66,19 @@ def filing_values(filing: Filing) -> dict[str, Any]:
     }
 
 
-def filing_from_row(row: Row) -> Filing:
-    """A filing from its row."""
-    contact = row["contact"]
-    proxy = row["on_behalf_of"]
+def filing_from_row(row: Row, sealer: Sealer) -> Filing:
+    """A filing from its row, its personal columns opened."""
+    contact = sealer.open_document("filing", "contact", row["id"], row["contact"])
+    proxy = sealer.open_document("filing", "on_behalf_of", row["id"], row["on_behalf_of"])
     return Filing(
         id=FilingId(row["id"]),
         owner=row["owner"],
         applicant=Applicant(
             name=row["applicant_name"],
-            id_number=row["applicant_id_number"],
+            id_number=sealer.open_text(
+                "filing", "applicant_id_sealed", row["id"], row["applicant_id_sealed"]
+            )
+            or "",
             phone=row["applicant_phone"],
         ),
         filing_type=FilingType(row["filing_type"]),
@@ -181,8 +190,8 @@ def page_from_row(row: Row) -> Page:
     )
 
 
-def verification_values(record: VerificationRecord) -> dict[str, Any]:
-    """Column values of a verification run."""
+def verification_values(record: VerificationRecord, sealer: Sealer) -> dict[str, Any]:
+    """Column values of a verification run (its verdict sealed)."""
     return {
         "id": record.id,
         "filing_id": record.filing_id,
@@ -191,12 +200,12 @@ def verification_values(record: VerificationRecord) -> dict[str, Any]:
         "policy": record.policy,
         "policy_version": record.policy_version,
         "engine_version": record.engine_version,
-        "verdict": record.verdict,
+        "verdict": sealer.document("verification", "verdict", record.id, record.verdict),
     }
 
 
-def verification_from_row(row: Row) -> VerificationRecord:
-    """A verification run from its row."""
+def verification_from_row(row: Row, sealer: Sealer) -> VerificationRecord:
+    """A verification run from its row (its verdict opened)."""
     return VerificationRecord(
         id=VerificationId(row["id"]),
         filing_id=FilingId(row["filing_id"]),
@@ -205,5 +214,7 @@ def verification_from_row(row: Row) -> VerificationRecord:
         policy=row["policy"],
         policy_version=row["policy_version"],
         engine_version=row["engine_version"],
-        verdict=json_object(row["verdict"]),
+        verdict=json_object(
+            sealer.open_document("verification", "verdict", row["id"], row["verdict"])
+        ),
     )

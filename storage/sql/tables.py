@@ -3,7 +3,8 @@
 Rows are converted to and from the domain types explicitly in
 :mod:`storage.sql.repositories`; the domain classes stay free of SQLAlchemy.
 Nested value objects (contact, proxy, page quality, readings, verdicts) are
-JSON; everything the service filters or joins on is a plain column.
+JSON; everything the service filters or joins on is a plain column. Personal
+data is sealed (``storage.sql.sealing`` lists the columns).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -37,7 +39,9 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 _SHA256 = String(64)
-_ID_NUMBER = String(18)
+_SEALED = String(255)
+"""A sealed short value (``v1:<kid>:<base64url>``, see ``storage.crypto``)."""
+_LOOKUP = String(64)
 _REGION = String(6)
 _ENUM = String(32)
 
@@ -47,7 +51,8 @@ filing = Table(
     Column("id", Uuid, primary_key=True),
     Column("owner", String(128), nullable=False, index=True),
     Column("applicant_name", String(100), nullable=False),
-    Column("applicant_id_number", _ID_NUMBER, nullable=False, index=True),
+    Column("applicant_id_sealed", _SEALED, nullable=False),
+    Column("applicant_id_hash", _LOOKUP, nullable=False, index=True),
     Column("applicant_phone", String(20), nullable=False),
     Column("filing_type", _ENUM, nullable=False),
     Column("insured_region", _REGION, nullable=False, index=True),
@@ -169,8 +174,8 @@ correction = Table(
     Column("page", Integer, nullable=False),
     Column("doc_index", Integer, nullable=False),
     Column("field", String(64), nullable=False),
-    Column("machine_value", String(1000), nullable=True),
-    Column("reviewer_value", String(1000), nullable=False),
+    Column("machine_value", Text, nullable=True),
+    Column("reviewer_value", Text, nullable=False),
     Column("reviewer", String(128), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index(None, "filing_id", "created_at"),

@@ -18,7 +18,7 @@ from api.settings import Settings
 from storage.errors import SchemaNotCurrentError
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import prepare_schema, upgrade_database
-from tests.factories import filing_payload
+from tests.factories import TEST_DATA_KEYS, TEST_LOOKUP_KEY, filing_payload
 from tests.fakes import FakeReader
 
 pytestmark = pytest.mark.integration
@@ -101,6 +101,8 @@ async def test_a_new_data_directory_serves_filings_at_once(fresh: Path) -> None:
 
 def test_an_unreachable_database_is_one_line(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTAKE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/none")
+    monkeypatch.setenv("INTAKE_DATA_KEYS", TEST_DATA_KEYS)
+    monkeypatch.setenv("INTAKE_LOOKUP_KEY", TEST_LOOKUP_KEY)
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: sql store unavailable")

@@ -24,7 +24,7 @@ from api.app import create_app
 from api.settings import Settings
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
-from tests.factories import filing_payload
+from tests.factories import filing_payload, key_settings
 from tests.fakes import FakeReader
 
 pytestmark = pytest.mark.integration
@@ -124,7 +124,10 @@ async def test_database_down_is_503_and_the_server_recovers(
 ) -> None:
     proxy, url = proxied
     settings = Settings(
-        data_dir=tmp_path / "var", database_url=url, api_keys=SecretStr(f"app:{KEY}")
+        data_dir=tmp_path / "var",
+        database_url=url,
+        api_keys=SecretStr(f"app:{KEY}"),
+        **key_settings(),
     )
     app = create_app(settings, reader=FakeReader())
     headers = {"Authorization": f"Bearer {KEY}"}

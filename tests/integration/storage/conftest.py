@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, delete, text
 from sqlalchemy.engine import make_url
 
+from storage.crypto import Keyring
 from storage.sql import SqlUnitOfWork, sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
@@ -61,7 +62,7 @@ def database_engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow_factory(database_engine: Engine) -> Iterator[Callable[[], SqlUnitOfWork]]:
     """Units of work on an empty, migrated database; emptied again afterwards."""
-    yield sql_unit_of_work_factory(database_engine)
+    yield sql_unit_of_work_factory(database_engine, Keyring.generated())
     with database_engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))

@@ -37,6 +37,7 @@ from intake.domain import (
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
 from samples.filings import generate_scenarios, store_scenarios
+from storage.crypto import Keyring
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
 from storage.sql.migrate import upgrade_database
@@ -61,7 +62,8 @@ def test_a_killed_worker_loses_and_duplicates_nothing(queue_url: str, tmp_path: 
     database = f"sqlite:///{tmp_path / 'intake.db'}"
     upgrade_database(database)
     engine = create_database_engine(database)
-    uow_factory = sql_unit_of_work_factory(engine)
+    keyring = Keyring.generated()
+    uow_factory = sql_unit_of_work_factory(engine, keyring)
     book = load_packs()
     scenarios = generate_scenarios(count=FILINGS, seed=20261129, book=book)
     store_scenarios(uow_factory, scenarios, owner="app", engine_version="unused")
@@ -73,6 +75,8 @@ def test_a_killed_worker_loses_and_duplicates_nothing(queue_url: str, tmp_path: 
         "INTAKE_QUEUE_VISIBILITY_TIMEOUT_S": "3",
         "INTAKE_API_KEYS": "admin:k",
         "INTAKE_OCR_THREADS": "1",
+        "INTAKE_DATA_KEYS": keyring.data_keys_string(),
+        "INTAKE_LOOKUP_KEY": keyring.lookup_key_string(),
     }
     workers = [start_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
     settings = Settings(database_url=database, queue_url=queue_url, api_keys=SecretStr("admin:k"))

@@ -94,6 +94,7 @@ class TestHelp:
             "expire",
             "db",
             "export",
+            "keys",
             "purge",
             "reverify",
             "read",

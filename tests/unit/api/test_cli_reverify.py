@@ -45,7 +45,7 @@ def stored(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     ]
     engine = create_database_engine(settings.database_url_resolved)
     store_scenarios(
-        sql_unit_of_work_factory(engine),
+        sql_unit_of_work_factory(engine, settings.keyring(create=True)),
         scenarios,
         owner="app",
         engine_version=FakeReader.version,

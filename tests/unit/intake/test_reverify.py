@@ -25,6 +25,7 @@ from intake.errors import InvalidJobError
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
 from samples.filings import make_scenario
+from storage.crypto import Keyring
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.memory import open_memory_database
 from tests.unit.intake.test_verification import ENGINE, _clock_on, _store_scenario
@@ -82,7 +83,7 @@ class World:
 @pytest.fixture
 def world(book: PolicyBook) -> Iterator[World]:
     engine = open_memory_database()
-    factory = sql_unit_of_work_factory(engine)
+    factory = sql_unit_of_work_factory(engine, Keyring.generated())
     holder = SimpleNamespace(uow_factory=factory)
     filings = []
     clock = None
