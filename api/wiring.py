@@ -18,6 +18,7 @@ from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
 from api.tasks.handlers import IntakeTaskHandlers
 from api.tasks.local import LocalTaskDispatcher
 from intake.analysis import AnalysisService
+from intake.events import FanOut
 from intake.filings import FilingService
 from intake.pipeline import Pipeline
 from intake.ports import BlobStore, Clock, PageReader, TaskDispatcher, UnitOfWorkFactory
@@ -166,11 +167,22 @@ def build_services(
     )
     clock = clock or SystemClock()
     limits = settings.upload_limits()
+    events = FanOut()
     analysis = AnalysisService(
-        uow_factory, blobs=blobs, assess=assess_quality, limits=limits, reader=reader
+        uow_factory,
+        blobs=blobs,
+        assess=assess_quality,
+        limits=limits,
+        reader=reader,
+        events=events,
+        now=clock.now,
     )
     verification = VerificationService(
-        uow_factory, book=book, clock=clock, engine_version=lambda: reader.version
+        uow_factory,
+        book=book,
+        clock=clock,
+        engine_version=lambda: reader.version,
+        events=events,
     )
     pipeline = Pipeline(uow_factory, analysis=analysis, verification=verification)
     reverify = ReverifyService(
@@ -217,6 +229,7 @@ def build_services(
             clock=clock,
             verification=verification,
             reader_version=lambda: reader.version,
+            events=events,
         ),
         submission=SubmissionService(
             uow_factory,

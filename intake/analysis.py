@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import structlog
 
 from intake.domain import Document, DocumentId, DocumentStatus, FilingId, Page, StoredReading
+from intake.events import Event, Events, NoEvents
 from intake.ports import BlobStore, PageReader, UnitOfWorkFactory
 from ocr.domain import DocumentKind, PageReading, Quality
 from ocr.images import (
@@ -120,12 +122,16 @@ class AnalysisService:
         assess: QualityAssessor,
         limits: UploadLimits,
         reader: PageReader | None = None,
+        events: Events | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._uow_factory = uow_factory
         self._blobs = blobs
         self._assess = assess
         self._limits = limits
         self._reader = reader
+        self._events = events or NoEvents()
+        self._now = now
 
     def analyse_document(self, document_id: DocumentId) -> DocumentStatus | None:
         """Confirm a received document's pages and mark it ``analysed`` or ``failed``.
@@ -288,6 +294,11 @@ class AnalysisService:
                 kind_confidence=kind_confidence,
             )
             uow.documents.update(updated)
+            filing = uow.filings.get(document.filing_id)
+            if filing is not None:
+                self._events.publish(
+                    uow, [Event.document_analysed(filing, updated, at=self._now())]
+                )
             uow.commit()
         log.info("intake.analysis.recorded", document_id=str(document_id), status=status.value)
         return status

@@ -52,6 +52,7 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
+from intake.events import Decider, Event, Events, NoEvents
 from intake.filings import page_readings
 from intake.identity import mask_id_number
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -186,6 +187,7 @@ class ReviewService:
         verification: VerificationService,
         reader_version: Callable[[], str] | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        events: Events | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._book = book
@@ -193,6 +195,7 @@ class ReviewService:
         self._verification = verification
         self._reader_version = reader_version
         self._new_id = new_id
+        self._events = events or NoEvents()
 
     # -- the queue -----------------------------------------------------------------
 
@@ -484,6 +487,7 @@ class ReviewService:
                 filing_id,
                 detail={"action": action.value, "reasons": list(decision.reasons)},
             )
+            self._events.publish(uow, [Event.filing_decided(decided, by=Decider.REVIEWER, at=now)])
             uow.commit()
         log.info("intake.review.decided", filing_id=str(filing_id), action=action.value)
         return decided, decision

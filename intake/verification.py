@@ -16,6 +16,7 @@ rows, calls :func:`verifiers.verify_filing`, and writes one row and a status.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -40,6 +41,7 @@ from intake.domain import (
     VerificationRecord,
 )
 from intake.errors import InvalidTransitionError
+from intake.events import Decider, Event, Events, NoEvents
 from intake.filings import COMMITMENT_TYPES, visible_filing_or_raise
 from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from intake.workflow import can_transition, ensure_transition
@@ -142,12 +144,14 @@ class VerificationService:
         clock: Clock,
         engine_version: Callable[[], str],
         new_id: Callable[[], UUID] = uuid4,
+        events: Events | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._book = book
         self._clock = clock
         self._engine_version = engine_version
         self._new_id = new_id
+        self._events = events or NoEvents()
         self._index_lock = threading.Lock()
         self._index: tuple[tuple[int, datetime | None], FingerprintIndex] | None = None
 
@@ -164,6 +168,7 @@ class VerificationService:
         Returns:
             The stored verification run, or ``None`` when nothing was done.
         """
+        started = time.perf_counter()
         with self._uow_factory() as uow:
             filing = uow.filings.get(filing_id)
             if filing is None or filing.status is not FilingStatus.SUBMITTED:
@@ -174,7 +179,19 @@ class VerificationService:
             verdict = self._verdict(uow, filing)
             record = self._record(filing, verdict)
             uow.verifications.add(record)
-            uow.filings.update(self._apply(filing, verdict))
+            decided = self._apply(filing, verdict)
+            uow.filings.update(decided)
+            self._events.publish(
+                uow,
+                [
+                    Event.filing_decided(
+                        decided,
+                        by=Decider.MACHINE,
+                        at=record.created_at,
+                        seconds=time.perf_counter() - started,
+                    )
+                ],
+            )
             uow.commit()
         log.info(
             "intake.filing.verified",
@@ -312,17 +329,19 @@ class VerificationService:
         """
         today = self._clock.today()
         now = self._clock.now()
-        expired: list[FilingId] = []
+        expired: list[Filing] = []
         with self._uow_factory() as uow:
             for filing in uow.filings.list(
                 statuses=_ACTIVE, valid_until_before=today, limit=10_000
             ):
-                uow.filings.update(replace(filing, status=FilingStatus.EXPIRED, updated_at=now))
-                expired.append(filing.id)
+                ended = replace(filing, status=FilingStatus.EXPIRED, updated_at=now)
+                uow.filings.update(ended)
+                expired.append(ended)
+            self._events.publish(uow, [Event.filing_expired(f, at=now) for f in expired])
             uow.commit()
         if expired:
             log.info("intake.filings.expired", count=len(expired))
-        return expired
+        return [f.id for f in expired]
 
     def cancel(self, principal: Principal, filing_id: FilingId) -> CancelOutcome:
         """Cancel a filing when the pack's cancellation rules allow it today.

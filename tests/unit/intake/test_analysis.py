@@ -8,6 +8,7 @@ import pytest
 
 from intake.analysis import AnalysisService, UploadLimits
 from intake.domain import DocumentId, DocumentStatus, Principal
+from intake.events import EventKind, RecordedEvents
 from intake.filings import FilingService
 from intake.submission import SubmissionService
 from ocr.domain import DocumentKind, DocumentReading, PageReading, PdfPageLayer
@@ -133,13 +134,30 @@ class TestReading:
         reader.register(image, (_found(0, DocumentKind.UNKNOWN, 0.99), _found(1, FRONT, 0.9)))
         document_id = self._upload(filings, submission, app_a, image)
 
-        self._reading_analysis(database, blobs, limits, reader).analyse_document(document_id)
+        events = RecordedEvents()
+        analysis = AnalysisService(
+            database.uow_factory,
+            blobs=blobs,
+            assess=ok_quality,
+            limits=limits,
+            reader=reader,
+            events=events,
+        )
+        analysis.analyse_document(document_id)
+        analysis.analyse_document(document_id)  # delivered twice: told once
 
         document = database.store.documents[document_id]
         assert document.status is DocumentStatus.ANALYSED
         assert (document.kind, document.kind_confidence) == (FRONT, 0.9)
         cached = database.store.readings
         assert len(cached) == 1
+        (event,) = events.events
+        assert (event.kind, event.document_id, event.filing_id) == (
+            EventKind.DOCUMENT_ANALYSED,
+            document_id,
+            document.filing_id,
+        )
+        assert (event.status, event.owner) == ("analysed", app_a.key_id)
 
     def test_the_same_image_is_never_read_twice(
         self,

@@ -20,6 +20,7 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
+from intake.events import Decider, EventKind, RecordedEvents
 from intake.review import Actor, ReviewService, mask_id_number
 from intake.verification import VerificationService
 from samples.filings import make_scenario
@@ -49,8 +50,13 @@ class World:
             uow.filings.update(stored)
             uow.commit()
         self.filing = stored
+        self.events = RecordedEvents()
         self.verification = VerificationService(
-            self.database.uow_factory, book=book, clock=self.clock, engine_version=lambda: ENGINE
+            self.database.uow_factory,
+            book=book,
+            clock=self.clock,
+            engine_version=lambda: ENGINE,
+            events=self.events,
         )
         self.review = ReviewService(
             self.database.uow_factory,
@@ -58,6 +64,7 @@ class World:
             clock=self.clock,
             verification=self.verification,
             reader_version=lambda: ENGINE,
+            events=self.events,
         )
         self.verification.verify_filing(self.filing.id)
 
@@ -196,6 +203,10 @@ class TestDecisions:
         )
         assert decided.status is FilingStatus.REJECTED
         assert decision.message == "不符合所选备案类型的办理条件"
+        machine, reviewer = waiting.events.events
+        assert (machine.by, machine.status) == (Decider.MACHINE, "needs_review")
+        assert (reviewer.kind, reviewer.by) == (EventKind.FILING_DECIDED, Decider.REVIEWER)
+        assert (reviewer.status, reviewer.at) == ("rejected", decision.created_at)
         assert "referral.destination" in decision.machine_checks
         assert waiting.database.store.claims == {}
 

@@ -19,6 +19,7 @@ from intake.domain import (
     StoredReading,
 )
 from intake.errors import InvalidTransitionError
+from intake.events import Decider, EventKind, RecordedEvents
 from intake.verification import VerificationService, filing_facts
 from ocr.domain import PageReading, Quality
 from samples.filings import Scenario, make_scenario, store_scenarios
@@ -39,9 +40,14 @@ def _clock_on(day: date) -> FakeClock:
     return FakeClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
 
 
-def _service(database: FakeDatabase, book: PolicyBook, clock: FakeClock) -> VerificationService:
+def _service(
+    database: FakeDatabase,
+    book: PolicyBook,
+    clock: FakeClock,
+    events: RecordedEvents | None = None,
+) -> VerificationService:
     return VerificationService(
-        database.uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE
+        database.uow_factory, book=book, clock=clock, engine_version=lambda: ENGINE, events=events
     )
 
 
@@ -183,6 +189,38 @@ class TestVerifyFiling:
             uow.commit()
         _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(copied.id)
         assert _status(database, copied.id) is FilingStatus.NEEDS_REVIEW
+
+
+class TestEvents:
+    def test_a_decision_is_published_once_with_its_status_region_and_time(
+        self, book: PolicyBook
+    ) -> None:
+        scenario = make_scenario(pack="national", seed=9, defect="wrong_name", book=book)
+        database = FakeDatabase()
+        filing = _store_scenario(database, scenario, owner="app-7")
+        events = RecordedEvents()
+        service = _service(database, book, _clock_on(scenario.facts.filed_on), events)
+        service.verify_filing(filing.id)
+        service.verify_filing(filing.id)  # delivered twice: nothing more happens
+        (event,) = events.events
+        assert event.kind is EventKind.FILING_DECIDED
+        assert (event.filing_id, event.owner, event.by) == (filing.id, "app-7", Decider.MACHINE)
+        assert event.status == "needs_review"
+        assert event.insured_region == filing.insured_region
+        assert event.seconds is not None
+        assert event.seconds >= 0
+
+    def test_expiry_is_published_per_filing(self, book: PolicyBook) -> None:
+        database = FakeDatabase()
+        lapsed = make_filing(status=FilingStatus.APPROVED, valid_until=date(2025, 5, 31))
+        with database.uow_factory() as uow:
+            uow.filings.add(lapsed)
+            uow.commit()
+        events = RecordedEvents()
+        _service(database, book, _clock_on(date(2025, 6, 1)), events).expire_filings()
+        assert [(e.kind, e.filing_id, e.status) for e in events.events] == [
+            (EventKind.FILING_EXPIRED, lapsed.id, "expired")
+        ]
 
 
 class TestFacts:
