@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.cpu import BoundedCpuPool
 from api.deps import key_digest
 from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.metrics import Metrics
+from api.openapi import DOCS_ASSETS_URL, SWAGGER_UI_PARAMETERS, operation_id
 from api.routes import documents, filings, health, jobs, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
@@ -75,11 +77,14 @@ def create_app(
             services.close()
             log.info("api.stopped")
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="intake",
         version="0.1.0",
         summary="Document intake and material verification for cross-region medical filing.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        static_url=DOCS_ASSETS_URL,
+        swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
     )
     metrics = Metrics()
     app.state.settings = settings

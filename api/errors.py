@@ -17,10 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.messages import ACTIONS, message_for, upload_too_large
 from intake.errors import (
     ClaimHeldError,
     ClaimRequiredError,
     DocumentNotFoundError,
+    EmptyFilingError,
     EmptyUploadError,
     FilingNotFoundError,
     FilingNotRequiredError,
@@ -87,6 +89,7 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
     ForbiddenError: (403, "auth.forbidden", "Not allowed for this role"),
     FilingNotFoundError: (404, "filing.not_found", "Filing not found"),
     DocumentNotFoundError: (404, "document.not_found", "Document not found"),
+    EmptyFilingError: (409, "filing.no_documents", "No documents to submit"),
     InvalidTransitionError: (409, "filing.invalid_transition", "Not allowed in this status"),
     IdempotencyConflictError: (409, "idempotency.conflict", "Idempotency-Key reused"),
     JobNotFoundError: (404, "job.not_found", "Job not found"),
@@ -117,6 +120,9 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
 
 _FALLBACK: Final = (500, "internal", "Internal error")
 
+HTTP_CODES: Final[dict[int, str]] = {404: "route.not_found", 405: "route.method_not_allowed"}
+"""Codes of the routing errors Starlette raises; any other status is ``http.<status>``."""
+
 
 def problem_for(error: Exception) -> tuple[int, str, str]:
     """The ``(status, code, title)`` of an error, by its class or nearest listed base."""
@@ -127,14 +133,16 @@ def problem_for(error: Exception) -> tuple[int, str, str]:
 
 
 def problem_body(
-    *, status: int, code: str, title: str, detail: str, **extra: Any
+    *, status: int, code: str, title: str, detail: str, message: str | None = None, **extra: Any
 ) -> dict[str, Any]:
+    """A problem's JSON body; ``message`` defaults to the code's Chinese message."""
     body = {
         "type": f"urn:intake:problem:{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
+        "message": message or message_for(code),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
@@ -147,8 +155,6 @@ def problem_response(error: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"field": getattr(error, "field", None)}
     if isinstance(error, UploadTooLargeError):
         extra["limit"] = error.limit
-    if isinstance(error, FilingNotRequiredError):
-        extra["message"] = error.message
     if isinstance(error, ForbiddenError):
         extra["required_roles"] = list(error.needed)
     if isinstance(error, ClaimHeldError):
@@ -156,11 +162,27 @@ def problem_response(error: Exception) -> JSONResponse:
     if isinstance(error, MaterialsMissingError):
         extra["missing"] = error.groups
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    message = _message_of(error, code)
     return JSONResponse(
-        problem_body(status=status, code=code, title=title, detail=detail, **extra),
+        problem_body(
+            status=status, code=code, title=title, detail=detail, message=message, **extra
+        ),
         status_code=status,
         media_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
+    )
+
+
+def _message_of(error: Exception, code: str) -> str:
+    """The Chinese message an app shows for ``error``: as specific as the error allows."""
+    if isinstance(error, FilingNotRequiredError):
+        return error.message
+    if isinstance(error, UploadTooLargeError):
+        return upload_too_large(error.limit)
+    if code == "filing.invalid_transition" and isinstance(error, InvalidTransitionError):
+        return ACTIONS.get(error.action, message_for(code))
+    return message_for(
+        code, field=getattr(error, "field", None), reason=getattr(error, "reason", None)
     )
 
 
@@ -182,9 +204,23 @@ async def _handle_validation(request: Request, error: Exception) -> JSONResponse
         code="request.invalid",
         title="Invalid request",
         detail="the request does not match the schema",
+        message=_validation_message(errors),
         errors=errors,
     )
     return JSONResponse(body, status_code=422, media_type=PROBLEM_CONTENT_TYPE)
+
+
+_LOCATIONS: Final = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    """The message of a schema mismatch: the first error, naming its field in Chinese."""
+    if not errors:
+        return message_for("request.invalid")
+    first = errors[0]
+    loc = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    field = ".".join(loc[1:] if loc and loc[0] in _LOCATIONS else loc)
+    return message_for("request.invalid", field=field or None, reason=str(first["type"]))
 
 
 async def _handle_http(request: Request, error: Exception) -> JSONResponse:
@@ -199,9 +235,7 @@ async def _handle_http(request: Request, error: Exception) -> JSONResponse:
             detail=f"the body could not be read: {error.detail}",
         )
         return JSONResponse(body, status_code=422, media_type=PROBLEM_CONTENT_TYPE)
-    code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(
-        error.status_code, f"http.{error.status_code}"
-    )
+    code = HTTP_CODES.get(error.status_code, f"http.{error.status_code}")
     body = problem_body(
         status=error.status_code, code=code, title=str(error.detail), detail=str(error.detail)
     )
@@ -233,16 +267,39 @@ _HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the problem-details handlers on ``app``."""
+    """Register the problem-details handlers on ``app``, and the ``Problem`` schema in its
+    OpenAPI document (every problem response refers to that one schema)."""
     for base in (ApiError, IntakeError, OcrError, StorageError):
         app.add_exception_handler(base, _handle_known)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    _add_problem_schema(app)
 
+
+def _add_problem_schema(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI caches the document on first build; adding the schema to the
+        # cached dict once is enough.
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(PROBLEM_SCHEMA_NAME, _PROBLEM_SCHEMA)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
+
+
+PROBLEM_SCHEMA_NAME: Final = "Problem"
+
+_PROBLEM_REF: Final = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}
 
 _PROBLEM_SCHEMA: Final[dict[str, Any]] = {
+    "title": PROBLEM_SCHEMA_NAME,
+    "description": "RFC 9457 problem details: `detail` in English for developers, "
+    "`message` in Chinese for the applicant, `code` stable for programs.",
     "type": "object",
-    "required": ["type", "title", "status", "detail", "code"],
+    "required": ["type", "title", "status", "detail", "code", "message"],
     "properties": {
         "type": {"type": "string"},
         "title": {"type": "string"},
@@ -251,6 +308,7 @@ _PROBLEM_SCHEMA: Final[dict[str, Any]] = {
         "code": {"type": "string"},
         "field": {"type": "string"},
         "message": {"type": "string", "description": "A reason in Chinese the app can show"},
+        "limit": {"type": "integer", "description": "`upload.too_large`: the most bytes"},
         "errors": {"type": "array", "items": {"type": "object"}},
         "required_roles": {"type": "array", "items": {"type": "string"}},
         "claimed_until": {"type": "string"},
@@ -278,7 +336,7 @@ def problem_responses(*errors: type[Exception]) -> dict[int | str, dict[str, Any
     return {
         status: {
             "description": " / ".join(sorted(examples)),
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_SCHEMA, "examples": examples}},
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_REF, "examples": examples}},
         }
         for status, examples in sorted(grouped.items())
     }

@@ -11,6 +11,7 @@
     ├── DocumentNotFoundError
     ├── DuplicateDocumentError        the filing already holds these bytes (a concurrent upload)
     ├── InvalidTransitionError        the filing's status does not allow the action
+    │   └── EmptyFilingError          submit a filing that holds no document yet
     ├── UploadError                   an upload we refuse; nothing is stored
     │   ├── UploadTooLargeError
     │   ├── EmptyUploadError
@@ -101,6 +102,13 @@ class InvalidTransitionError(IntakeError):
         self.current = current
         self.action = action
         self.reason = reason
+
+
+class EmptyFilingError(InvalidTransitionError):
+    """Submit refused: the filing holds no document yet (materials are missing, not the status)."""
+
+    def __init__(self, *, current: str) -> None:
+        super().__init__(current=current, action="submit", reason="the filing has no document")
 
 
 class UploadError(IntakeError):

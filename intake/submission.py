@@ -36,8 +36,8 @@ from intake.domain import (
 from intake.errors import (
     DocumentNotFoundError,
     DuplicateDocumentError,
+    EmptyFilingError,
     EmptyUploadError,
-    InvalidTransitionError,
     UploadTooLargeError,
 )
 from intake.filings import visible_filing_or_raise
@@ -253,18 +253,14 @@ class SubmissionService:
 
         Raises:
             FilingNotFoundError: The caller may not see the filing.
-            InvalidTransitionError: Its status does not allow submitting, or it
-                has no document.
+            InvalidTransitionError: Its status does not allow submitting.
+            EmptyFilingError: It has no document.
         """
         with self._uow_factory() as uow:
             filing = visible_filing_or_raise(uow, principal, filing_id)
             ensure_transition(filing.status, FilingStatus.SUBMITTED, action="submit")
             if not uow.documents.list_for_filing(filing_id):
-                raise InvalidTransitionError(
-                    current=filing.status.value,
-                    action="submit",
-                    reason="the filing has no document",
-                )
+                raise EmptyFilingError(current=filing.status.value)
             now = self._clock.now()
             submitted = replace(
                 filing, status=FilingStatus.SUBMITTED, submitted_at=now, updated_at=now

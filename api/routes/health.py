@@ -18,7 +18,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict[str, str]:
+async def get_health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
@@ -36,7 +36,7 @@ def _readiness(services: Services) -> dict[str, bool]:
     "/readyz",
     responses={503: {"description": "A dependency does not answer; `checks` says which."}},
 )
-async def readyz(services: ServicesDep) -> JSONResponse:
+async def get_readiness(services: ServicesDep) -> JSONResponse:
     """The database answers at the code's schema, and the blob store answers."""
     checks = await run_in_threadpool(_readiness, services)
     ready = all(checks.values())
@@ -45,6 +45,6 @@ async def readyz(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(metrics: MetricsDep) -> Response:
+async def get_metrics(metrics: MetricsDep) -> Response:
     """Prometheus text: request counts and latency by route, upload outcomes."""
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -157,7 +157,7 @@ class JobChangesOut(BaseModel):
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(ForbiddenError, RequestInvalidError),
 )
-async def start_reverify(
+async def start_reverify_job(
     body: ReverifyIn, principal: AdminDep, services: ServicesDep, settings: SettingsDep
 ) -> JobOut:
     """Re-verify the stored filings a filter selects, with the current packs or a
@@ -188,7 +188,7 @@ async def get_job(job_id: UUID, principal: AdminDep, services: ServicesDep) -> J
 
 
 @router.get("/{job_id}/changes", responses=problem_responses(ForbiddenError, JobNotFoundError))
-async def job_changes(
+async def list_job_changes(
     job_id: UUID,
     principal: AdminDep,
     services: ServicesDep,

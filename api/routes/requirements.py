@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["filings"])
 
 
 @router.get("/filing-requirement", responses=problem_responses(InvalidRegionCodeError))
-async def filing_requirement(
+async def get_filing_requirement(
     principal: PrincipalDep,
     services: ServicesDep,
     insured: Annotated[

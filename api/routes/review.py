@@ -55,7 +55,7 @@ def _actor(principal: Principal, request: Request) -> Actor:
 
 
 @router.get("/queue", responses=problem_responses(ForbiddenError))
-async def review_queue(
+async def list_review_queue(
     principal: ReviewerDep,
     services: ServicesDep,
     region: Annotated[
@@ -86,7 +86,7 @@ async def review_queue(
 @router.get(
     "/filings/{filing_id}", responses=problem_responses(ForbiddenError, FilingNotFoundError)
 )
-async def review_filing(
+async def get_review_filing(
     filing_id: UUID, request: Request, principal: ReviewerDep, services: ServicesDep
 ) -> ReviewFilingOut:
     """The filing with all its evidence: pages (image URLs, every line and field box,
@@ -216,7 +216,7 @@ async def reveal_id_number(
 
 
 @router.get("/stats", responses=problem_responses(ForbiddenError))
-async def review_stats(principal: ReviewerDep, services: ServicesDep) -> StatsOut:
+async def get_review_stats(principal: ReviewerDep, services: ServicesDep) -> StatsOut:
     """What reviewers teach: per kind and field, how often they changed the machine's
     value; per routing check, how they decided the filings it sent them."""
     stats = await run_in_threadpool(services.review.stats)
@@ -225,7 +225,7 @@ async def review_stats(principal: ReviewerDep, services: ServicesDep) -> StatsOu
 
 
 @router.get("/audit", responses=problem_responses(ForbiddenError))
-async def audit_log(
+async def list_audit_events(
     principal: AdminDep,
     services: ServicesDep,
     actor: Annotated[str | None, Query(max_length=128)] = None,

@@ -106,7 +106,10 @@ class TestSubmit:
         filing_id = await api.create_filing()
         response = await api.client.post(f"/v1/filings/{filing_id}/submit", headers=auth())
         assert response.status_code == 409
-        assert response.json()["code"] == "filing.invalid_transition"
+        assert response.json()["code"] == "filing.no_documents"
+        assert "上传" in response.json()["message"]
+        filing = (await api.client.get(f"/v1/filings/{filing_id}", headers=auth())).json()
+        assert filing["status"] == "draft"
 
     async def test_submit_then_get(self, api: Api) -> None:
         filing_id = await api.create_filing()
