@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# openapi-python-client pins older httpx and typer than the service: it lives in its own venv.
+TOOLS := $(VENV)/tools
+SDK_GENERATOR := openapi-python-client==0.29.1
 DEBIAN_PACKAGES := fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint unit fonts chromium install migrate clean
+.PHONY: run test lint unit fonts chromium install migrate clean sdk-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The client generator the API tour and its test use, from the same package index as .venv.
+sdk-tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed: Makefile
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet '$(SDK_GENERATOR)'
+	touch $@
 
 # Chinese fonts render the synthetic sample documents the tests read.
 fonts:
@@ -44,7 +55,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: $(STAMP) fonts chromium lint
+test: $(STAMP) fonts chromium sdk-tools lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:

@@ -35,7 +35,7 @@ MESSAGES: Final[dict[str, str]] = {
     "upload.too_few_pixels": "图片太小，无法识别，请靠近拍摄完整的证件。",
     "applicant.invalid_id_number": "身份证号码不正确，请核对后重新填写。",
     "applicant.invalid_phone": "手机号码不正确，请填写11位手机号码。",
-    "applicant.invalid_region_code": "行政区划代码不正确，请选择地级市或区县。",
+    "applicant.invalid_region_code": "行政区划代码不正确，请核对6位代码。",
     "applicant.invalid": "申请人信息填写不正确，请检查后重新填写。",
     "filing.not_required": "在该地就医无需办理异地就医备案。",
     "filing.invalid": "备案信息填写不正确，请检查后重新填写。",
@@ -83,7 +83,7 @@ FIELD_NAMES: Final[dict[str, str]] = {
 
 REASONS: Final[dict[tuple[str, str], str]] = {
     ("applicant.invalid_region_code", "format"): "{field}应为6位数字。",
-    ("applicant.invalid_region_code", "province"): "{field}不能是省级代码，请选择地级市或区县。",
+    ("applicant.invalid_region_code", "province"): "{field}不正确：前两位不是有效的省份代码。",
     ("applicant.invalid_id_number", "length"): "{field}应为18位。",
     ("applicant.invalid_id_number", "characters"): "{field}只能包含数字，最后一位可以是X。",
     ("applicant.invalid_id_number", "region"): "{field}的地区码不正确，请核对。",

@@ -226,7 +226,10 @@ async def get_document(
 
 
 _IMAGE_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    200: {"content": {"image/jpeg": {}}, "description": "The normalised page (JPEG)."},
+    200: {
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The normalised page (JPEG).",
+    },
     304: {"description": "Not modified (the `If-None-Match` ETag matches)."},
 }
 

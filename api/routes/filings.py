@@ -22,6 +22,7 @@ from api.schemas import (
 )
 from intake.domain import FilingId, FilingStatus
 from intake.errors import (
+    EmptyFilingError,
     FilingNotFoundError,
     FilingNotRequiredError,
     InvalidApplicantError,
@@ -111,10 +112,15 @@ async def get_filing(
 @router.post(
     "/{filing_id}/submit",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(ForbiddenError, FilingNotFoundError, InvalidTransitionError),
+    responses=problem_responses(
+        ForbiddenError, FilingNotFoundError, InvalidTransitionError, EmptyFilingError
+    ),
 )
 async def submit_filing(filing_id: UUID, principal: AppDep, services: ServicesDep) -> SubmittedOut:
-    """Submit a draft (or a filing that needed materials); it needs at least one document."""
+    """Submit a draft (or a filing that needed materials).
+
+    A filing with no document yet is `409 filing.no_documents`: upload, then submit.
+    """
     filing = await run_in_threadpool(services.submission.submit, principal, FilingId(filing_id))
     return SubmittedOut(id=filing.id, status=filing.status, submitted_at=filing.submitted_at)
 
