@@ -10,6 +10,7 @@ from intake.analysis import UploadLimits
 from intake.domain import DocumentId, DocumentStatus, FilingId, FilingStatus, Principal
 from intake.errors import (
     DocumentNotFoundError,
+    EmptyFilingError,
     EmptyUploadError,
     FilingNotFoundError,
     InvalidTransitionError,
@@ -282,7 +283,7 @@ class TestSubmit:
         filing_id: FilingId,
         database: FakeDatabase,
     ) -> None:
-        with pytest.raises(InvalidTransitionError) as raised:
+        with pytest.raises(EmptyFilingError) as raised:
             submission.submit(app_a, filing_id)
         assert "no document" in raised.value.reason
         assert database.store.filings[filing_id].status is FilingStatus.DRAFT
