@@ -96,7 +96,7 @@ REASONS: Final[dict[tuple[str, str], str]] = {
 }
 """``{(code, reason): message}`` with ``{field}`` for the field's Chinese name."""
 
-FIELD_TEMPLATE: Final = "{field}填写不正确，请检查后重新填写。"
+FIELD_TEMPLATE: Final = "{field}不正确，请检查后重新提交。"
 """The message of a validation problem on a named field with no more specific reason."""
 
 ACTIONS: Final[dict[str, str]] = {

@@ -68,6 +68,23 @@ class TestProblemMessages:
         assert response.json()["code"] == "request.invalid"
         assert response.json()["message"] == "请填写申请人姓名。"
 
+    async def test_schema_mismatch_names_the_wrong_field(self, api: Api) -> None:
+        payload = filing_payload(filing_type="holiday")
+
+        response = await api.client.post("/v1/filings", json=payload, headers=auth())
+
+        assert response.status_code == 422
+        assert response.json()["message"] == "备案类型不正确，请检查后重新提交。"
+
+    async def test_unknown_declared_kind_names_the_form_field(self, api: Api) -> None:
+        filing_id = await api.create_filing()
+
+        response = await api.upload(filing_id, jpeg_bytes(), declared_kind="selfie")
+
+        assert response.json()["code"] == "request.invalid"
+        assert response.json()["field"] == "declared_kind"
+        assert response.json()["message"].startswith("材料类型")
+
     async def test_too_large_upload_says_the_limit_in_megabytes(self, api: Api) -> None:
         filing_id = await api.create_filing()
 
