@@ -14,7 +14,12 @@ from api.deps import key_digest
 from api.errors import install_error_handlers
 from api.logs import configure_logging
 from api.metrics import Metrics
-from api.openapi import DOCS_ASSETS_URL, SWAGGER_UI_PARAMETERS, operation_id
+from api.openapi import (
+    DOCS_ASSETS_URL,
+    SWAGGER_UI_PARAMETERS,
+    docs_content_policy,
+    operation_id,
+)
 from api.routes import documents, filings, health, jobs, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
@@ -91,6 +96,7 @@ def create_app(
     app.state.principals = principals
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
+    app.middleware("http")(docs_content_policy)
     install_error_handlers(app)
     app.include_router(filings.router)
     app.include_router(documents.router)

@@ -5,16 +5,26 @@ short and stable, so a generated client reads ``create_filing.sync(...)``
 rather than ``create_filing_v1_filings_post``. Swagger UI (``/docs``) and
 ReDoc (``/redoc``) load their scripts and styles from the ``fastapi-offline``
 package, served under :data:`DOCS_ASSETS_URL`: no page fetches anything from
-another host.
+another host: ReDoc's bundle still shows its maker's logo from their CDN,
+so the docs pages carry a Content-Security-Policy that keeps the browser on
+this server (:func:`docs_content_policy`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-__all__ = ["DOCS_ASSETS_URL", "SWAGGER_UI_PARAMETERS", "operation_id"]
+__all__ = [
+    "DOCS_ASSETS_URL",
+    "DOCS_CONTENT_POLICY",
+    "SWAGGER_UI_PARAMETERS",
+    "docs_content_policy",
+    "operation_id",
+]
 
 DOCS_ASSETS_URL: Final = "/docs-assets"
 """Where Swagger UI's and ReDoc's scripts, styles and icon are served from."""
@@ -26,3 +36,29 @@ SWAGGER_UI_PARAMETERS: Final[dict[str, Any]] = {"validatorUrl": None}
 def operation_id(route: APIRoute) -> str:
     """A route's operationId: its name, which is its handler's name unless ``name=`` says else."""
     return route.name
+
+
+DOCS_PAGES: Final = frozenset({"/docs", "/redoc"})
+
+DOCS_CONTENT_POLICY: Final = "; ".join(
+    (
+        "default-src 'self'",
+        # The pages start Swagger UI and ReDoc with a short inline script.
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        # ReDoc searches in a worker it builds from a blob.
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+    )
+)
+
+
+async def docs_content_policy(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """HTTP middleware: the docs pages may load nothing from another host."""
+    response = await call_next(request)
+    if request.url.path in DOCS_PAGES:
+        response.headers["Content-Security-Policy"] = DOCS_CONTENT_POLICY
+    return response

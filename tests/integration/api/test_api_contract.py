@@ -193,6 +193,9 @@ class TestSelfHostedDocs:
     async def test_docs_page_loads_only_from_this_server(self, api: Api, page: str) -> None:
         response = await api.client.get(page)
         assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy
+        assert "img-src 'self' data:" in policy
         references = _References()
         references.feed(response.text)
 
