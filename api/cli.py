@@ -175,5 +175,9 @@ app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
-    """Entry point of the ``intake`` script."""
+    """Entry point of the ``intake`` script (and of ``python -m api.cli``)."""
     app()
+
+
+if __name__ == "__main__":
+    main()

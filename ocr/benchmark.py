@@ -15,6 +15,7 @@ from __future__ import annotations
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -79,7 +80,9 @@ def _summary(
     }
 
 
-def _run(paths: list[Path], truths: list[str], *, workers: int) -> dict[str, Any]:
+def _run(
+    paths: list[Path], truths: list[str], *, workers: int, on_page: Callable[[], None]
+) -> dict[str, Any]:
     threads = max(1, _CORES // workers)
     tasks = [(str(p), i % 2 == 0) for i, p in enumerate(paths)]
     with ProcessPoolExecutor(
@@ -88,7 +91,10 @@ def _run(paths: list[Path], truths: list[str], *, workers: int) -> dict[str, Any
         # Warm every worker (model load, first-run allocations) before the clock starts.
         list(pool.map(_read_both, tasks[:workers]))
         started = time.perf_counter()
-        results = list(pool.map(_read_both, tasks))
+        results = []
+        for result in pool.map(_read_both, tasks):
+            results.append(result)
+            on_page()
         wall = time.perf_counter() - started
     # Each page was read by both, so the wall clock is shared: pages/s per engine
     # counts only that engine's share of it.
@@ -108,8 +114,16 @@ def _run(paths: list[Path], truths: list[str], *, workers: int) -> dict[str, Any
     }
 
 
+def _nothing() -> None:
+    pass
+
+
 def benchmark_reading(
-    directory: Path, *, limit: int | None = None, workers: list[int] | None = None
+    directory: Path,
+    *,
+    limit: int | None = None,
+    workers: list[int] | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Time our reading and the bare engine on the same pages.
 
@@ -117,6 +131,7 @@ def benchmark_reading(
         directory: A generated corpus (images with ground-truth JSON).
         limit: Use only the first pages.
         workers: Worker-process counts to run (default 1 and 2).
+        on_page: Called after each page is read by both, in every run (a progress bar's step).
 
     Returns:
         ``{"pages": N, "runs": {"1": {"ours": {...}, "bare": {...}, "speedup": x}, ...}}``.
@@ -128,7 +143,8 @@ def benchmark_reading(
         for _, truth in pages
     ]
     runs: dict[str, Any] = {
-        str(count): _run(paths, truths, workers=count) for count in workers or [1, 2]
+        str(count): _run(paths, truths, workers=count, on_page=on_page or _nothing)
+        for count in workers or [1, 2]
     }
     with ProcessPoolExecutor(max_workers=1) as pool:
         rss = {

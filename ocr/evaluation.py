@@ -119,7 +119,7 @@ class Tally:
     confusion: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     field_total: Counter[str] = field(default_factory=Counter)
     field_exact: Counter[str] = field(default_factory=Counter)
-    field_misses: list[dict[str, str]] = field(default_factory=list)
+    field_misses: list[dict[str, str | None]] = field(default_factory=list)
     seal_truth: int = 0
     seal_found: int = 0
     seal_matched: int = 0
@@ -240,8 +240,9 @@ def _score_fields(tally: Tally, expected: Truth, got: DocumentReading | None, *,
         if read is not None and compact(read) == compact(str(value)):
             tally.field_exact[name] += 1
         else:
+            # ``read`` stays None (JSON null) when the field was not read at all.
             miss = {"file": file, "kind": expected["kind"], "field": name}
-            tally.field_misses.append(miss | {"truth": str(value), "read": str(read)})
+            tally.field_misses.append(miss | {"truth": str(value), "read": read})
 
 
 def _score_text(tally: Tally, truth: Truth, reading: PageReading) -> None:
@@ -261,6 +262,7 @@ def evaluate_corpus(
     read_page: Callable[[Image], PageReading],
     load: Callable[[Path], Image],
     limit: int | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Read every page of a generated corpus and score the readings.
 
@@ -269,6 +271,7 @@ def evaluate_corpus(
         read_page: Reads one decoded page (e.g. ``Reader(engine).read_page``).
         load: Decodes an image file into BGR pixels with EXIF orientation applied.
         limit: Score only the first pages.
+        on_page: Called after each page is scored (a progress bar's step).
 
     Returns:
         The report (see :meth:`Tally.report`).
@@ -280,4 +283,6 @@ def evaluate_corpus(
         reading = read_page(image)
         tally.seconds.append(time.perf_counter() - started)
         score_page(tally, truth, reading, file=path.name)
+        if on_page is not None:
+            on_page()
     return tally.report()

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocr.domain import DocumentKind
+from samples.fonts import FAMILIES, find_face
 
 __all__ = [
     "CARD_PX_PER_MM",
@@ -41,22 +42,6 @@ PAPER_PX_PER_MM: Final = 7
 INK: Final[Rgb] = (28, 28, 30)
 SEAL_RED: Final[Rgb] = (214, 32, 42)
 _PEN_COLOURS: Final[tuple[Rgb, ...]] = ((22, 32, 96), (30, 30, 40), (18, 40, 120))
-
-_FONT_DIRS: Final = (
-    Path("/usr/share/fonts/opentype/noto"),
-    Path("/usr/share/fonts/truetype/wqy"),
-    Path("/usr/share/fonts/truetype/arphic"),
-)
-# family -> candidate (file name, face index); the first file present wins.
-_FONT_FACES: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "sans": (("NotoSansCJK-Regular.ttc", 2), ("wqy-zenhei.ttc", 0)),
-    "sans_bold": (("NotoSansCJK-Bold.ttc", 2), ("wqy-zenhei.ttc", 0)),
-    "serif": (("NotoSerifCJK-Regular.ttc", 2), ("NotoSansCJK-Regular.ttc", 2)),
-    "serif_bold": (("NotoSerifCJK-Bold.ttc", 2), ("NotoSansCJK-Bold.ttc", 2)),
-    "hei": (("wqy-zenhei.ttc", 0), ("NotoSansCJK-Regular.ttc", 2)),
-    "kai": (("ukai.ttc", 0), ("wqy-zenhei.ttc", 0)),
-    "mono": (("NotoSansCJK-Regular.ttc", 5), ("wqy-zenhei.ttc", 1)),
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,23 +71,13 @@ class RenderedDocument:
     corner_radius: int = 0
 
 
-def _font_path(name: str) -> Path | None:
-    for folder in _FONT_DIRS:
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
 def available_fonts() -> dict[str, Path]:
-    """The font file each family resolves to on this machine."""
-    found: dict[str, Path] = {}
-    for family, faces in _FONT_FACES.items():
-        for name, _ in faces:
-            path = _font_path(name)
-            if path is not None:
-                found[family] = path
-                break
-    return found
+    """The font file each family resolves to on this machine (fontconfig's answer).
+
+    Raises:
+        FontNotFoundError: No installed font covers simplified Chinese.
+    """
+    return {family: find_face(family).path for family in FAMILIES}
 
 
 @lru_cache(maxsize=512)
@@ -110,17 +85,10 @@ def load_font(family: str, size: int) -> ImageFont.FreeTypeFont:
     """A CJK font of ``family`` (``sans``, ``serif``, ``hei``, ``kai``, ...) at ``size`` px.
 
     Raises:
-        FileNotFoundError: No font of that family (nor its fallback) is installed.
+        FontNotFoundError: No installed font covers simplified Chinese.
     """
-    for name, index in _FONT_FACES[family]:
-        path = _font_path(name)
-        if path is None:
-            continue
-        try:
-            return ImageFont.truetype(str(path), max(size, 4), index=index)
-        except OSError:
-            return ImageFont.truetype(str(path), max(size, 4), index=0)
-    raise FileNotFoundError(f"no font for {family}; install fonts-noto-cjk fonts-wqy-zenhei")
+    face = find_face(family)
+    return ImageFont.truetype(str(face.path), max(size, 4), index=face.index)
 
 
 class Sheet:

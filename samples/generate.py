@@ -174,6 +174,7 @@ def generate_corpus(
     difficulty: str = "normal",
     long_side: tuple[int, int] = (1000, 4000),
     max_bytes: int | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write ``count`` synthetic photos with ground truth into ``out_dir``.
 
@@ -190,6 +191,7 @@ def generate_corpus(
         difficulty: ``easy``, ``normal`` or ``hard`` photo effects.
         long_side: The range of the photos' long side in pixels.
         max_bytes: Lower the JPEG quality until each file fits (for committed examples).
+        on_page: Called after each photo is written (a progress bar's step).
 
     Returns:
         The image paths written, in order.
@@ -211,6 +213,8 @@ def generate_corpus(
             max_bytes=max_bytes,
         )
         written.append(image_path)
+        if on_page is not None:
+            on_page()
     log.info("samples.corpus.generated", count=count, seed=seed, out_dir=str(out_dir))
     return written
 

@@ -10,6 +10,8 @@ import httpx
 import typer
 
 from api.commands.output import EXIT_FAILED, EXIT_USAGE, exit_with, log_to_stderr, print_json
+from api.commands.progress import progress_bar
+from api.commands.reading import require_corpus
 
 __all__ = ["app"]
 
@@ -34,7 +36,11 @@ def bench_read(
     # Imported here: the benchmark starts its own engine processes; no other command needs it.
     from ocr.benchmark import benchmark_reading
 
-    report = benchmark_reading(directory, limit=limit, workers=workers or [1, 2])
+    pages = require_corpus(directory, limit=limit)
+    counts = workers or [1, 2]
+    # Each page is read by both engines once per worker count.
+    with progress_bar("bench read", total=pages * len(counts), unit="pages") as steps:
+        report = benchmark_reading(directory, limit=limit, workers=counts, on_page=steps.advance)
     print_json(report)
 
 

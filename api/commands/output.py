@@ -26,6 +26,7 @@ __all__ = [
     "FILE_ERRORS",
     "exit_with",
     "file_error_record",
+    "json_text",
     "log_to_stderr",
     "one_line_errors",
     "print_json",
@@ -48,9 +49,14 @@ def log_to_stderr() -> None:
     structlog.configure(logger_factory=lambda *_: structlog.PrintLogger(sys.stderr))
 
 
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """One JSON value as the commands print it (Chinese text left readable)."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
 def print_json(value: Any, *, indent: int | None = None) -> None:
     """Print one JSON value on its own line (Chinese text left readable)."""
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=indent))
+    typer.echo(json_text(value, indent=indent))
 
 
 def exit_with(message: str, *, code: int) -> NoReturn:
