@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 # openapi-python-client pins older httpx and typer than the service: it lives in its own venv.
 TOOLS := $(VENV)/tools
 SDK_GENERATOR := openapi-python-client==0.29.1
-DEBIAN_PACKAGES := fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai
+# fontconfig finds the fonts; each font package gives the samples one of their faces.
+DEBIAN_PACKAGES := fontconfig fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -28,10 +29,16 @@ $(TOOLS)/.installed: Makefile
 	$(TOOLS)/bin/pip install --quiet '$(SDK_GENERATOR)'
 	touch $@
 
-# Chinese fonts render the synthetic sample documents the tests read.
+# Chinese fonts render the synthetic sample documents (`intake samples`, the tests):
+# each package is checked by itself and only the missing ones are installed.
 fonts:
-	@if ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk\|ukai'; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	@missing=""; \
+	for pkg in $(DEBIAN_PACKAGES); do \
+		dpkg -s $$pkg 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 # Debian's Chromium runs the reviewer-page browser tests (Playwright never downloads a browser).
@@ -43,7 +50,8 @@ chromium:
 migrate: $(STAMP)
 	$(BIN)/intake db upgrade
 
-run: $(STAMP) migrate
+# HOST and PORT may be given on the command line or in the environment: `make run PORT=9000`.
+run: $(STAMP) fonts migrate
 	$(BIN)/intake serve --host $(HOST) --port $(PORT) --print-dev-keys
 
 lint: $(STAMP)
