@@ -81,7 +81,11 @@ def bench_review(
     log_to_stderr()
     from api.commands.review_bench import benchmark_review_queue
 
-    print_json(benchmark_review_queue(filings=filings, requests=requests, database_url=database))
+    with progress_bar("bench review", total=None, unit="filings") as steps:
+        report = benchmark_review_queue(
+            filings=filings, requests=requests, database_url=database, steps=steps
+        )
+    print_json(report)
 
 
 @app.command("reverify")
@@ -109,4 +113,6 @@ def bench_reverify(
     if reread:
         print_json(benchmark_reread(pages=pages, queue_url=queue, seed=seed))
         return
-    print_json(benchmark_reverify(filings=filings, database_url=database, seed=seed))
+    with progress_bar("bench reverify", total=None, unit="filings") as steps:
+        report = benchmark_reverify(filings=filings, database_url=database, seed=seed, steps=steps)
+    print_json(report)

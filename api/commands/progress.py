@@ -26,14 +26,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["Steps", "progress_bar", "stderr_is_terminal"]
+__all__ = ["SilentSteps", "Steps", "progress_bar", "stderr_is_terminal"]
 
 
 class Steps(Protocol):
     """What a long command reports its work through."""
 
-    def start(self, label: str, *, total: int | None) -> None:
-        """Begin a stage of ``total`` steps (``None``: unknown), replacing the last one."""
+    def start(self, label: str, *, total: int | None, unit: str | None = None) -> None:
+        """Begin a stage of ``total`` steps (``None``: unknown), replacing the last one.
+
+        ``unit`` names a step of this stage; the bar's own unit when ``None``.
+        """
 
     def advance(self, steps: int = 1) -> None:
         """Count steps done in the current stage."""
@@ -47,10 +50,10 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-class _Unseen:
+class SilentSteps:
     """Steps nobody watches: stderr is a file, a pipe or a CI log."""
 
-    def start(self, label: str, *, total: int | None) -> None:
+    def start(self, label: str, *, total: int | None, unit: str | None = None) -> None:
         pass
 
     def advance(self, steps: int = 1) -> None:
@@ -61,14 +64,15 @@ class _Unseen:
 
 
 class _Bar:
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, *, unit: str) -> None:
         self._progress = progress
+        self._unit = unit
         self._task: TaskID | None = None
 
-    def start(self, label: str, *, total: int | None) -> None:
+    def start(self, label: str, *, total: int | None, unit: str | None = None) -> None:
         if self._task is not None:
             self._progress.remove_task(self._task)
-        self._task = self._progress.add_task(label, total=total)
+        self._task = self._progress.add_task(label, total=total, unit=unit or self._unit)
 
     def advance(self, steps: int = 1) -> None:
         if self._task is not None:
@@ -97,14 +101,14 @@ def progress_bar(label: str, *, total: int | None, unit: str) -> Iterator[Steps]
         The steps to advance; they do nothing when stderr is not a terminal.
     """
     if not stderr_is_terminal():
-        yield _Unseen()
+        yield SilentSteps()
         return
     console = Console(file=sys.stderr, force_terminal=True)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn(unit),
+        TextColumn("{task.fields[unit]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
@@ -112,6 +116,6 @@ def progress_bar(label: str, *, total: int | None, unit: str) -> Iterator[Steps]
     with Progress(
         *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=True
     ) as progress:
-        bar = _Bar(progress)
+        bar = _Bar(progress, unit=unit)
         bar.start(label, total=total)
         yield bar

@@ -26,6 +26,7 @@ from typing import Any, Final
 from pydantic import SecretStr
 from sqlalchemy import delete
 
+from api.commands.progress import SilentSteps, Steps
 from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
 from api.wiring import open_keyring
@@ -115,6 +116,7 @@ def _timed_job(
     url: str,
     day: Any,
     keyring: Keyring,
+    steps: Steps,
 ) -> tuple[JobId, float]:
     """Run a job on ``workers`` processes (started and warmed before the clock starts)."""
     context = multiprocessing.get_context("spawn")
@@ -133,7 +135,7 @@ def _timed_job(
         started = time.perf_counter()
         job = service.start(_OPERATOR, where=where, dry_run=dry_run)
         for future in futures:
-            future.result()
+            steps.advance(future.result())
         elapsed = time.perf_counter() - started
     return job.id, elapsed
 
@@ -145,6 +147,7 @@ def benchmark_reverify(
     seed: int = 20261129,
     workers: Sequence[int] = (1, 2),
     book: PolicyBook | None = None,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     """Filings per second re-verified from cached readings, real run and dry runs.
 
@@ -154,7 +157,9 @@ def benchmark_reverify(
         seed: The scenario generator's seed.
         workers: Worker-process counts to time the dry run with.
         book: The packs (the bundled ones when omitted).
+        steps: Where the stages report their progress (the real run, each dry run).
     """
+    shown = steps or SilentSteps()
     book = book or load_packs()
     scenarios = generate_scenarios(count=filings, seed=seed, book=book)
     with tempfile.TemporaryDirectory() as tmp:
@@ -191,8 +196,16 @@ def benchmark_reverify(
         try:
             submitted = (_T0 + timedelta(hours=8)).date()  # China time
             ours = JobFilter(submitted_from=submitted, submitted_until=submitted)
+            shown.start("re-verifying", total=len(ids))
             job_id, elapsed = _timed_job(
-                service, dry_run=False, workers=1, where=ours, url=url, day=day, keyring=keyring
+                service,
+                dry_run=False,
+                workers=1,
+                where=ours,
+                url=url,
+                day=day,
+                keyring=keyring,
+                steps=shown,
             )
             progress = service.progress(job_id)
             report["real_run"] = {
@@ -203,6 +216,7 @@ def benchmark_reverify(
             }
             report["dry_run"] = {}
             for count in workers:
+                shown.start(f"dry run, {count} worker(s)", total=len(ids))
                 job_id, elapsed = _timed_job(
                     service,
                     dry_run=True,
@@ -211,6 +225,7 @@ def benchmark_reverify(
                     url=url,
                     day=day,
                     keyring=keyring,
+                    steps=shown,
                 )
                 progress = service.progress(job_id)
                 report["dry_run"][f"{count}_workers"] = {

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy import delete
 
 from api.app import create_app
+from api.commands.progress import SilentSteps, Steps
 from api.settings import Settings
 from intake.domain import Applicant, Filing, FilingId, FilingStatus, FilingType, Scheme
 from intake.identity import fake_id_number
@@ -76,15 +77,18 @@ def _filings(count: int, owner: str, seed: int) -> list[Filing]:
     return found
 
 
-def _store(uow_factory: UnitOfWorkFactory, filings: list[Filing]) -> None:
+def _store(uow_factory: UnitOfWorkFactory, filings: list[Filing], *, steps: Steps) -> None:
+    steps.start("storing filings", total=len(filings), unit="filings")
     for start in range(0, len(filings), 1000):
+        batch = filings[start : start + 1000]
         with uow_factory() as uow:
-            for filing in filings[start : start + 1000]:
+            for filing in batch:
                 uow.filings.add(filing)
             uow.commit()
+        steps.advance(len(batch))
 
 
-async def _time_queries(app: Any, requests: int) -> dict[str, Any]:
+async def _time_queries(app: Any, requests: int, *, steps: Steps) -> dict[str, Any]:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {_KEY}"}
@@ -99,6 +103,7 @@ async def _time_queries(app: Any, requests: int) -> dict[str, Any]:
         first = await client.get("/v1/review/queue", headers=headers, params={"limit": 50})
         first.raise_for_status()
         queries["next_page"] = {"after": first.json()["next_after"]}
+        steps.start("timing queries", total=requests * len(queries), unit="requests")
         for name, params in queries.items():
             timings = []
             for _ in range(requests):
@@ -108,6 +113,7 @@ async def _time_queries(app: Any, requests: int) -> dict[str, Any]:
                 )
                 timings.append(time.perf_counter() - started)
                 response.raise_for_status()
+                steps.advance()
             timings.sort()
             report[name] = {
                 "items": len(response.json()["items"]),
@@ -118,7 +124,12 @@ async def _time_queries(app: Any, requests: int) -> dict[str, Any]:
 
 
 def benchmark_review_queue(
-    *, filings: int, requests: int, database_url: str | None, seed: int = 1
+    *,
+    filings: int,
+    requests: int,
+    database_url: str | None,
+    seed: int = 1,
+    steps: Steps | None = None,
 ) -> dict[str, Any]:
     """Time the review queue with ``filings`` filings stored (3 in 4 waiting).
 
@@ -127,10 +138,12 @@ def benchmark_review_queue(
         requests: Requests per filter.
         database_url: The database (migrated first); a temporary SQLite file when ``None``.
         seed: The generator's seed.
+        steps: Where the stages report their progress (storing, timing).
 
     Returns:
         Per filter, the p50 and p95 latency in milliseconds, with the setup.
     """
+    shown = steps or SilentSteps()
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade_database(url)
@@ -149,10 +162,10 @@ def benchmark_review_queue(
             async with app.router.lifespan_context(app):
                 services = app.state.services
                 started = time.perf_counter()
-                await asyncio.to_thread(_store, services.uow_factory, generated)
+                await asyncio.to_thread(_store, services.uow_factory, generated, steps=shown)
                 stored_s = time.perf_counter() - started
                 try:
-                    timings = await _time_queries(app, requests)
+                    timings = await _time_queries(app, requests, steps=shown)
                 finally:
                     engine = create_database_engine(url)
                     with engine.begin() as connection:

@@ -212,3 +212,28 @@ class TestUnderAPseudoTerminal:
         assert done.returncode == 0, done.stderr
         assert BAR not in done.stderr
         assert "writing samples" not in done.stderr
+
+
+@pytest.mark.usefixtures("terminal")
+class TestBenchStages:
+    def test_review_shows_storing_then_timing(self) -> None:
+        result = runner.invoke(app, ["bench", "review", "--filings", "120", "--requests", "2"])
+        assert result.exit_code == 0, result.output
+        assert "120/120" in result.stderr
+        assert "filings" in result.stderr
+        assert result.stderr.index("storing filings") < result.stderr.index("timing queries")
+        assert "10/10" in result.stderr  # 2 requests on each of the 5 queue filters
+        (report,) = json_lines(result.stdout)
+        assert report["filings"] == 120
+
+    @pytest.mark.slow  # worker processes started by spawn: half a minute on two cores
+    def test_reverify_shows_the_real_run_then_each_dry_run(self) -> None:
+        result = runner.invoke(app, ["bench", "reverify", "--filings", "60"])
+        assert result.exit_code == 0, result.output
+        stages = ["re-verifying", "dry run, 1 worker(s)", "dry run, 2 worker(s)"]
+        assert [result.stderr.index(s) for s in stages] == sorted(
+            result.stderr.index(s) for s in stages
+        )
+        assert "60/60" in result.stderr
+        (report,) = json_lines(result.stdout)
+        assert report["filings"] == 60
