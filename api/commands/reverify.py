@@ -30,6 +30,7 @@ from api.commands.output import (
     print_json,
     settings_or_exit,
 )
+from api.commands.progress import stderr_is_terminal
 from api.wiring import build_services
 from intake.domain import (
     FilingStatus,
@@ -145,7 +146,7 @@ def reverify(
 
 
 def _follow(service: ReverifyService, job_id: JobId, *, quiet: bool) -> JobProgress:
-    """Poll the job until it leaves ``running``, with a progress bar on stderr."""
+    """Poll the job until it leaves ``running``, with a progress bar on stderr (a terminal)."""
     console = Console(stderr=True)
     columns = (
         TextColumn("[bold]re-verifying"),
@@ -156,7 +157,8 @@ def _follow(service: ReverifyService, job_id: JobId, *, quiet: bool) -> JobProgr
     )
     progress = service.progress(job_id, with_reasons=False)
     started = time.monotonic()
-    with Progress(*columns, console=console, disable=quiet, transient=False) as bar:
+    shown = not quiet and stderr_is_terminal()
+    with Progress(*columns, console=console, disable=not shown, transient=False) as bar:
         task = bar.add_task("job", total=progress.job.total, rate=0.0)
         while True:
             finished = progress.done + progress.failed + progress.cancelled

@@ -119,3 +119,14 @@ def test_bad_options_exit_2_with_one_line(stored: int, args: list[str], message:
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize(("terminal", "shown"), [(False, False), (True, True)])
+def test_the_progress_bar_is_only_for_a_terminal(
+    stored: int, monkeypatch: pytest.MonkeyPatch, terminal: bool, shown: bool
+) -> None:
+    monkeypatch.setattr(command, "stderr_is_terminal", lambda: terminal)
+    result = runner.invoke(app, ["reverify", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert ("re-verifying" in result.stderr) is shown
+    assert "done, dry run (no filing changed)" in result.stdout
