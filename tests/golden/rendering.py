@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+from samples.fonts import find_face
 
 
 def render_lines(
@@ -17,7 +15,8 @@ def render_lines(
     """Draw ``lines`` top to bottom in black on white; returns BGR pixels."""
     page = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(str(FONT_PATH), font_px)
+    # The first face of the sans file fontconfig finds (Noto Sans CJK's first is JP).
+    font = ImageFont.truetype(str(find_face("sans").path), font_px)
     for row, text in enumerate(lines):
         draw.text((80, 80 + row * int(font_px * 1.8)), text, fill="black", font=font)
     rgb = np.asarray(page, dtype=np.uint8)

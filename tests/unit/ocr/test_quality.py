@@ -17,8 +17,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.quality import PROBLEM_MESSAGES, QualityThresholds, assess_quality
+from samples.fonts import find_face
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 TEXT = (
     "兹证明我单位职工因工作需要派往外地工作期间在当地就医申请办理异地就医备案"
     "本人承诺所提供的材料真实有效如有虚假愿承担相应责任居住地址联系电话签发机关"
@@ -30,7 +30,7 @@ Bgr = npt.NDArray[np.uint8]
 
 @functools.cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT_PATH, size)
+    return ImageFont.truetype(str(find_face("hei").path), size)
 
 
 @functools.cache
