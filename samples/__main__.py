@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ocr.domain import DocumentKind
+from samples.errors import SamplesError
 from samples.generate import generate_corpus
 
 
@@ -27,14 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-side", type=int, default=4000)
     args = parser.parse_args(argv)
     kinds = [DocumentKind(k) for k in args.kind] if args.kind else None
-    paths = generate_corpus(
-        args.out,
-        count=args.count,
-        seed=args.seed,
-        kinds=kinds,
-        difficulty=args.difficulty,
-        long_side=(args.min_side, args.max_side),
-    )
+    try:
+        paths = generate_corpus(
+            args.out,
+            count=args.count,
+            seed=args.seed,
+            kinds=kinds,
+            difficulty=args.difficulty,
+            long_side=(args.min_side, args.max_side),
+        )
+    except SamplesError as error:  # no Chinese font: one line naming what to install
+        sys.stderr.write(f"error: {error}\n")
+        return 1
     sys.stdout.write(f"{len(paths)} samples written to {args.out}\n")
     return 0
 
