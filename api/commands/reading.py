@@ -107,10 +107,9 @@ def read(
         raise typer.Exit(code=EXIT_FAILED)
 
 
-def _pad(text: str, width: int, *, right: bool = False) -> str:
+def _pad(text: str, width: int) -> str:
     """``text`` filling ``width`` terminal cells (CJK characters are two cells wide)."""
-    gap = " " * max(width - cell_len(text), 0)
-    return gap + text if right else text + gap
+    return text + " " * max(width - cell_len(text), 0)
 
 
 def _table_header(file_width: int) -> str:
