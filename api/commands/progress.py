@@ -71,8 +71,11 @@ class _Bar:
 
     def start(self, label: str, *, total: int | None, unit: str | None = None) -> None:
         if self._task is not None:
+            # Draw the finished stage once, however short it was, before the next replaces it.
+            self._progress.refresh()
             self._progress.remove_task(self._task)
         self._task = self._progress.add_task(label, total=total, unit=unit or self._unit)
+        self._progress.refresh()
 
     def advance(self, steps: int = 1) -> None:
         if self._task is not None:
