@@ -1,0 +1,379 @@
+"""Webhooks: apps register callback URLs; events become signed deliveries in an outbox.
+
+An app key registers endpoints (:class:`WebhookService`). When a use case
+publishes an event, :class:`WebhookOutbox` writes, through the same unit of
+work, one delivery per endpoint of the filing's owner that wants the event,
+with the body fixed there and then; after the commit it hands each delivery
+to the task backend, and a periodic sweep picks up whatever a dead process
+left behind (:mod:`intake.deliveries` sends them).
+
+Every body is signed: ``Intake-Signature: t=<unix seconds>,v1=<hex>`` where
+``v1`` is HMAC-SHA256 of ``f"{t}.{body}"`` under the endpoint's secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlsplit
+from uuid import UUID, uuid4
+
+import structlog
+
+from intake.domain import (
+    DeliveryId,
+    FilingStatus,
+    Principal,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookId,
+)
+from intake.errors import (
+    InvalidWebhookEventsError,
+    InvalidWebhookUrlError,
+    TooManyWebhooksError,
+    WebhookNotFoundError,
+)
+from intake.events import Event, EventKind
+from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+SIGNATURE_HEADER: Final = "Intake-Signature"
+MAX_URL_LENGTH: Final = 2000
+DECIDED_STATUSES: Final = frozenset(
+    {
+        FilingStatus.APPROVED,
+        FilingStatus.PROVISIONAL,
+        FilingStatus.NEEDS_MATERIALS,
+        FilingStatus.NEEDS_REVIEW,
+        FilingStatus.REJECTED,
+    }
+)
+"""The statuses a ``filing.decided`` webhook reports."""
+
+Resolve = Callable[[str], list[str]]
+"""Host name to its IP addresses (``getaddrinfo``); an empty list when it does not resolve."""
+Describe = Callable[[UnitOfWork, Event], dict[str, Any]]
+"""The ``data`` of an event's body: the filing's public view (and the document's)."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``Intake-Signature`` header value of a body sent at ``timestamp`` (unix seconds)."""
+    message = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def new_secret() -> str:
+    """A fresh signing secret (256 random bits)."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlPolicy:
+    """Which addresses webhook URLs may name (the service must not be turned on its own network).
+
+    Attributes:
+        allow_loopback: Admit loopback hosts, over ``http`` too (development, tests).
+        allow_private: Admit private, link-local and other non-public addresses (https).
+    """
+
+    allow_loopback: bool = False
+    allow_private: bool = False
+
+
+def check_url(url: str, *, policy: UrlPolicy, resolve: Resolve) -> str:
+    """Refuse a URL the service must not call; return it unchanged otherwise.
+
+    Only ``https`` is admitted, and ``http`` to a loopback host when the policy
+    allows loopback. Every address the host resolves to must be public unless
+    the policy admits it. The check runs at registration and again before each
+    send (a name may resolve elsewhere later).
+
+    Raises:
+        InvalidWebhookUrlError: The URL is malformed or names a refused address.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidWebhookUrlError(f"longer than {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  # raises ValueError on a malformed port
+    except ValueError as e:
+        raise InvalidWebhookUrlError(f"not a URL: {e}") from e
+    if parts.scheme not in ("https", "http") or not host:
+        raise InvalidWebhookUrlError("must be an absolute https:// URL")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidWebhookUrlError("must not carry credentials")
+    if parts.fragment:
+        raise InvalidWebhookUrlError("must not carry a fragment")
+    addresses = _addresses(host, resolve)
+    loopback = all(a.is_loopback for a in addresses)
+    if parts.scheme == "http" and not (loopback and policy.allow_loopback):
+        raise InvalidWebhookUrlError("must use https (http is admitted to loopback only, if set)")
+    for address in addresses:
+        _check_address(address, policy)
+    return url
+
+
+def _addresses(host: str, resolve: Resolve) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    found = [str(literal)] if literal is not None else resolve(host)
+    if not found:
+        raise InvalidWebhookUrlError(f"host {host!r} does not resolve")
+    addresses = [ipaddress.ip_address(a.split("%")[0]) for a in found]
+    # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 one.
+    return [
+        a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped else a
+        for a in addresses
+    ]
+
+
+def _check_address(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: UrlPolicy
+) -> None:
+    if address.is_loopback:
+        if not policy.allow_loopback:
+            raise InvalidWebhookUrlError(f"{address} is a loopback address")
+        return
+    if address.is_multicast or address.is_unspecified:
+        raise InvalidWebhookUrlError(f"{address} cannot receive webhooks")
+    if not address.is_global and not policy.allow_private:
+        raise InvalidWebhookUrlError(f"{address} is a private or link-local address")
+
+
+class WebhookService:
+    """App keys register, list and delete their endpoints and read the delivery log.
+
+    The routes admit app keys only; an endpoint belongs to the key that
+    registered it, and another key's endpoints are "not found".
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        policy: UrlPolicy,
+        resolve: Resolve,
+        max_endpoints: int = 10,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policy = policy
+        self._resolve = resolve
+        self._max_endpoints = max_endpoints
+        self._new_id = new_id
+
+    def register(
+        self,
+        principal: Principal,
+        *,
+        url: str,
+        events: Sequence[str],
+        description: str = "",
+    ) -> WebhookEndpoint:
+        """Register an endpoint for the caller's filings' events.
+
+        Args:
+            principal: The app key; it owns the endpoint.
+            url: Where to POST (see :func:`check_url`).
+            events: Event kinds; every kind when empty.
+            description: A note for the app's own use.
+
+        Returns:
+            The endpoint, with its signing secret (shown once).
+
+        Raises:
+            InvalidWebhookUrlError: A refused URL.
+            InvalidWebhookEventsError: An unknown event kind.
+            TooManyWebhooksError: The key holds the most endpoints allowed.
+        """
+        kinds = _event_kinds(events)
+        check_url(url, policy=self._policy, resolve=self._resolve)
+        endpoint = WebhookEndpoint(
+            id=WebhookId(self._new_id()),
+            owner=principal.key_id,
+            url=url,
+            events=kinds,
+            secret=new_secret(),
+            created_at=self._clock.now(),
+            description=description,
+        )
+        with self._uow_factory() as uow:
+            if len(uow.webhooks.list_endpoints(owner=principal.key_id)) >= self._max_endpoints:
+                raise TooManyWebhooksError(limit=self._max_endpoints)
+            uow.webhooks.add_endpoint(endpoint)
+            uow.commit()
+        log.info("intake.webhook.registered", webhook_id=str(endpoint.id), owner=endpoint.owner)
+        return endpoint
+
+    def endpoints(self, principal: Principal) -> list[WebhookEndpoint]:
+        """The caller's endpoints, oldest first."""
+        with self._uow_factory() as uow:
+            return uow.webhooks.list_endpoints(owner=principal.key_id)
+
+    def get_or_raise(self, principal: Principal, webhook_id: WebhookId) -> WebhookEndpoint:
+        """One of the caller's endpoints.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint, or another app's.
+        """
+        with self._uow_factory() as uow:
+            return _own_endpoint_or_raise(uow, principal, webhook_id)
+
+    def delete(self, principal: Principal, webhook_id: WebhookId) -> None:
+        """Delete one of the caller's endpoints; its pending deliveries are never sent.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint, or another app's.
+        """
+        with self._uow_factory() as uow:
+            _own_endpoint_or_raise(uow, principal, webhook_id)
+            uow.webhooks.delete_endpoint(webhook_id)
+            uow.commit()
+        log.info("intake.webhook.deleted", webhook_id=str(webhook_id), owner=principal.key_id)
+
+    def deliveries(
+        self,
+        principal: Principal,
+        webhook_id: WebhookId,
+        *,
+        limit: int = 50,
+        before: DeliveryId | None = None,
+    ) -> list[WebhookDelivery]:
+        """An endpoint's deliveries, newest first, each with its attempts.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint, or another app's.
+        """
+        with self._uow_factory() as uow:
+            _own_endpoint_or_raise(uow, principal, webhook_id)
+            return uow.webhooks.list_deliveries(webhook_id, limit=limit, before=before)
+
+
+def _own_endpoint_or_raise(
+    uow: UnitOfWork, principal: Principal, webhook_id: WebhookId
+) -> WebhookEndpoint:
+    endpoint = uow.webhooks.get_endpoint(webhook_id)
+    if endpoint is None or endpoint.owner != principal.key_id:
+        raise WebhookNotFoundError(webhook_id)
+    return endpoint
+
+
+def _event_kinds(events: Sequence[str]) -> tuple[str, ...]:
+    known = [k.value for k in EventKind]
+    unknown = sorted(set(events) - set(known))
+    if unknown:
+        raise InvalidWebhookEventsError(f"unknown event kinds {unknown}; known: {known}")
+    return tuple(k for k in known if k in events) if events else tuple(known)
+
+
+class WebhookOutbox:
+    """The event subscriber that writes one delivery per matching endpoint of the owner.
+
+    Inside the publishing transaction it reads the owner's endpoints and, when
+    any wants the event, builds the body once (``describe`` gives its data)
+    and adds a delivery for each. After the commit each delivery goes to
+    ``dispatch`` (the task backend); the periodic sweep covers a dispatch that
+    never ran.
+    """
+
+    def __init__(
+        self,
+        *,
+        describe: Describe,
+        dispatch: Callable[[DeliveryId], None] | None = None,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self._describe = describe
+        self._dispatch = dispatch
+        self._new_id = new_id
+
+    def set_dispatch(self, dispatch: Callable[[DeliveryId], None]) -> None:
+        """Name the task backend (built after the use cases that publish)."""
+        self._dispatch = dispatch
+
+    def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
+        added: list[DeliveryId] = []
+        for event in events:
+            if not _is_sent(event):
+                continue
+            endpoints = uow.webhooks.endpoints_for(owner=event.owner, event=event.kind.value)
+            if not endpoints:
+                continue
+            event_id = self._new_id()
+            body = render_body(event, event_id=event_id, data=self._describe(uow, event))
+            for endpoint in endpoints:
+                delivery = WebhookDelivery(
+                    id=DeliveryId(self._new_id()),
+                    endpoint_id=endpoint.id,
+                    owner=event.owner,
+                    event=event.kind.value,
+                    event_id=event_id,
+                    filing_id=event.filing_id,
+                    created_at=event.at,
+                    body=body,
+                    next_attempt_at=event.at,
+                )
+                uow.webhooks.add_delivery(delivery)
+                added.append(delivery.id)
+        if added:
+            uow.after_commit(lambda: self._dispatch_all(added))
+
+    def _dispatch_all(self, delivery_ids: list[DeliveryId]) -> None:
+        if self._dispatch is None:
+            return
+        for delivery_id in delivery_ids:
+            try:
+                self._dispatch(delivery_id)
+            # The delivery is committed: a queue that cannot take it now (a broker
+            # down) must not fail the request that decided the filing; the periodic
+            # sweep sends it.
+            except Exception:
+                log.warning(
+                    "intake.webhook.dispatch_failed", delivery_id=str(delivery_id), exc_info=True
+                )
+
+
+def _is_sent(event: Event) -> bool:
+    if event.kind is EventKind.FILING_DECIDED:
+        return event.status in DECIDED_STATUSES
+    return True
+
+
+def render_body(event: Event, *, event_id: UUID, data: dict[str, Any]) -> str:
+    """The JSON body of an event: id, type, when, and the data (compact, UTF-8)."""
+    envelope: dict[str, Any] = {
+        "id": str(event_id),
+        "type": event.kind.value,
+        "created_at": event.at.isoformat(),
+        "data": data,
+    }
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def signed_headers(
+    delivery: WebhookDelivery, *, secret: str, body: bytes, at: datetime
+) -> dict[str, str]:
+    """The headers of one attempt: content type, event, ids and the signature."""
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "intake-webhooks/1",
+        "Intake-Event": delivery.event,
+        "Intake-Event-Id": str(delivery.event_id),
+        "Intake-Delivery": str(delivery.id),
+        SIGNATURE_HEADER: sign(secret, int(at.timestamp()), body),
+    }
