@@ -146,7 +146,7 @@ class WebhookSender:
             "intake.webhook.attempted",
             delivery_id=str(delivery.id),
             webhook_id=str(delivery.endpoint_id),
-            event=delivery.event,
+            event_kind=delivery.event,
             attempt=attempt.number,
             status_code=attempt.status_code,
             error=attempt.error,
