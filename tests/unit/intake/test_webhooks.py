@@ -204,7 +204,9 @@ class TestWebhookService:
             webhooks.register(app_a, url=f"https://hooks.example.com/{n}", events=[])
         with pytest.raises(TooManyWebhooksError):
             webhooks.register(app_a, url="https://hooks.example.com/4", events=[])
-        assert webhooks.register(app_b, url="https://hooks.example.com/b", events=[])
+        assert len(webhooks.endpoints(app_a)) == 3
+        webhooks.register(app_b, url="https://hooks.example.com/b", events=[])
+        assert len(webhooks.endpoints(app_b)) == 1
 
 
 class TestWebhookOutbox:
