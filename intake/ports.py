@@ -333,6 +333,10 @@ class WebhookRepository(Protocol):
 
     def add_delivery(self, delivery: WebhookDelivery) -> None: ...
 
+    def delete_for_filing(self, filing_id: FilingId) -> int:
+        """Delete the deliveries about a filing, bodies and attempts (retention); how many."""
+        ...
+
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
         """A delivery with its attempts."""
         ...

@@ -501,6 +501,12 @@ class FakeWebhookRepository:
     def add_delivery(self, delivery: WebhookDelivery) -> None:
         self._store.deliveries[delivery.id] = delivery
 
+    def delete_for_filing(self, filing_id: FilingId) -> int:
+        gone = [d.id for d in self._store.deliveries.values() if d.filing_id == filing_id]
+        for delivery_id in gone:
+            del self._store.deliveries[delivery_id]
+        return len(gone)
+
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
         return self._store.deliveries.get(delivery_id)
 

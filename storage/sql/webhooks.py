@@ -117,6 +117,12 @@ class SqlWebhookRepository:
         )
         self._session.execute(insert(delivery_table), values)
 
+    def delete_for_filing(self, filing_id: FilingId) -> int:
+        result = self._session.execute(
+            delete(delivery_table).where(delivery_table.c.filing_id == filing_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
+
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
         found = self._deliveries(delivery_table.c.id == delivery_id, limit=1)
         return found[0] if found else None

@@ -218,3 +218,33 @@ class TestSealing:
             assert found.secret == SECRET
             (delivery,) = uow.webhooks.list_deliveries(endpoint.id)
             assert delivery.body == BODY
+
+
+class TestUnitOfWork:
+    def test_after_commit_actions_run_once_committed_and_never_after_a_rollback(
+        self, uow_factory: Callable[[], SqlUnitOfWork]
+    ) -> None:
+        ran: list[str] = []
+        with uow_factory() as uow:
+            uow.after_commit(lambda: ran.append("rolled back"))
+            uow.rollback()
+            uow.after_commit(lambda: ran.append("committed"))
+            assert ran == []
+            uow.commit()
+            assert ran == ["committed"]
+        with uow_factory() as uow:
+            uow.after_commit(lambda: ran.append("left without commit"))
+        assert ran == ["committed"]
+
+    def test_retention_deletes_the_deliveries_about_a_filing(
+        self, uow_factory: Callable[[], SqlUnitOfWork]
+    ) -> None:
+        endpoint = _endpoint()
+        (purged,) = _store(uow_factory, endpoint)
+        kept = _delivery(endpoint, at=NOW + timedelta(seconds=1))
+        with uow_factory() as uow:
+            uow.webhooks.add_delivery(kept)
+            assert uow.webhooks.delete_for_filing(purged.filing_id) == 1
+            uow.commit()
+        with uow_factory() as uow:
+            assert [d.id for d in uow.webhooks.list_deliveries(endpoint.id)] == [kept.id]

@@ -20,6 +20,7 @@ from intake.errors import (
 )
 from intake.events import Decider, Event, FanOut
 from intake.ports import UnitOfWork, WebhookResponse
+from intake.retention import RetentionService
 from intake.webhooks import (
     UrlPolicy,
     WebhookOutbox,
@@ -28,7 +29,7 @@ from intake.webhooks import (
     sign,
 )
 from tests.factories import make_document, make_filing
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import FakeBlobStore, FakeClock, FakeDatabase
 from tests.webhooks import documented_verifier
 
 PUBLIC = {"hooks.example.com": ["93.184.215.14"], "inside.example.com": ["10.1.2.3"]}
@@ -445,3 +446,27 @@ class TestWebhookSender:
             ("filing.decided", DeliveryOutcome.RETRYING),
             ("filing.decided", DeliveryOutcome.DELIVERED),
         ]
+
+
+class TestRetention:
+    def test_purging_a_filing_deletes_the_webhook_bodies_about_it(
+        self,
+        database: FakeDatabase,
+        webhooks: WebhookService,
+        outbox: WebhookOutbox,
+        clock: FakeClock,
+        app_a: Principal,
+    ) -> None:
+        endpoint = webhooks.register(app_a, url="https://hooks.example.com/1", events=[])
+        filing = make_filing(owner=app_a.key_id, status=FilingStatus.SUBMITTED)
+        kept = make_filing(owner=app_a.key_id, status=FilingStatus.SUBMITTED)
+        for one in (filing, kept):
+            _store_filing(database, one)
+        _decide(database, outbox, clock, replace(filing, status=FilingStatus.REJECTED))
+        _decide(database, outbox, clock, replace(kept, status=FilingStatus.APPROVED))
+        clock.advance(days=400)
+        report = RetentionService(database.uow_factory, blobs=FakeBlobStore(), clock=clock).purge(
+            older_than_days=365
+        )
+        assert report.filings == [filing.id]
+        assert [d.filing_id for d in webhooks.deliveries(app_a, endpoint.id)] == [kept.id]
