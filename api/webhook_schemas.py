@@ -98,7 +98,7 @@ class DeliveryOut(BaseModel):
     id: UUID = Field(description="Sent as the `Intake-Delivery` header.")
     event: str
     event_id: UUID = Field(description="The body's `id`, the same for every endpoint.")
-    filing_id: UUID
+    filing_id: UUID | None = Field(description="null for a test ping")
     created_at: datetime
     status: DeliveryStatus = Field(description="pending, delivered or failed")
     next_attempt_at: datetime | None

@@ -228,6 +228,14 @@ def build_services(
         )
     reverify.set_dispatch(dispatcher.reverify_batch)
     outbox.set_dispatch(dispatcher.deliver_webhook)
+    webhooks = WebhookService(
+        uow_factory,
+        clock=clock,
+        policy=settings.webhook_url_policy(),
+        resolve=resolve_host,
+        max_endpoints=settings.webhook_max_endpoints,
+        dispatch=dispatcher.deliver_webhook,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -246,13 +254,7 @@ def build_services(
         clock=clock,
         reverify=reverify,
         keyring=keyring,
-        webhooks=WebhookService(
-            uow_factory,
-            clock=clock,
-            policy=settings.webhook_url_policy(),
-            resolve=resolve_host,
-            max_endpoints=settings.webhook_max_endpoints,
-        ),
+        webhooks=webhooks,
         webhook_sender=sender,
         webhook_transport=transport,
         review=ReviewService(

@@ -449,7 +449,8 @@ class WebhookDelivery:
     owner: str
     event: str
     event_id: UUID
-    filing_id: FilingId
+    filing_id: FilingId | None
+    """The filing the event is about; ``None`` for a test ping."""
     created_at: datetime
     body: str
     status: DeliveryStatus = DeliveryStatus.PENDING

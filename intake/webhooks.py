@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
@@ -47,6 +48,8 @@ from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
 log = structlog.get_logger(__name__)
 
 SIGNATURE_HEADER: Final = "Intake-Signature"
+PING: Final = "webhook.ping"
+"""The kind of a test delivery an app asks for (``POST /v1/webhooks/{id}/ping``)."""
 MAX_URL_LENGTH: Final = 2000
 DECIDED_STATUSES: Final = frozenset(
     {
@@ -168,6 +171,7 @@ class WebhookService:
         policy: UrlPolicy,
         resolve: Resolve,
         max_endpoints: int = 10,
+        dispatch: Callable[[DeliveryId], None] | None = None,
         new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self._uow_factory = uow_factory
@@ -175,7 +179,12 @@ class WebhookService:
         self._policy = policy
         self._resolve = resolve
         self._max_endpoints = max_endpoints
+        self._dispatch = dispatch
         self._new_id = new_id
+
+    def set_dispatch(self, dispatch: Callable[[DeliveryId], None]) -> None:
+        """Name the task backend that sends pings."""
+        self._dispatch = dispatch
 
     def register(
         self,
@@ -245,6 +254,36 @@ class WebhookService:
             uow.webhooks.delete_endpoint(webhook_id)
             uow.commit()
         log.info("intake.webhook.deleted", webhook_id=str(webhook_id), owner=principal.key_id)
+
+    def ping(self, principal: Principal, webhook_id: WebhookId) -> WebhookDelivery:
+        """Queue a signed ``webhook.ping`` to one of the caller's endpoints (to test a receiver).
+
+        It is sent, retried and logged like any delivery.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint, or another app's.
+        """
+        now = self._clock.now()
+        event_id = self._new_id()
+        with self._uow_factory() as uow:
+            endpoint = _own_endpoint_or_raise(uow, principal, webhook_id)
+            body = _envelope(PING, event_id=event_id, at=now, data={"webhook_id": str(endpoint.id)})
+            delivery = WebhookDelivery(
+                id=DeliveryId(self._new_id()),
+                endpoint_id=endpoint.id,
+                owner=endpoint.owner,
+                event=PING,
+                event_id=event_id,
+                filing_id=None,
+                created_at=now,
+                body=body,
+                next_attempt_at=now,
+            )
+            uow.webhooks.add_delivery(delivery)
+            if self._dispatch is not None:
+                uow.after_commit(partial(dispatch_committed, self._dispatch, [delivery.id]))
+            uow.commit()
+        return delivery
 
     def deliveries(
         self,
@@ -334,18 +373,23 @@ class WebhookOutbox:
             uow.after_commit(lambda: self._dispatch_all(added))
 
     def _dispatch_all(self, delivery_ids: list[DeliveryId]) -> None:
-        if self._dispatch is None:
-            return
-        for delivery_id in delivery_ids:
-            try:
-                self._dispatch(delivery_id)
-            # The delivery is committed: a queue that cannot take it now (a broker
-            # down) must not fail the request that decided the filing; the periodic
-            # sweep sends it.
-            except Exception:
-                log.warning(
-                    "intake.webhook.dispatch_failed", delivery_id=str(delivery_id), exc_info=True
-                )
+        if self._dispatch is not None:
+            dispatch_committed(self._dispatch, delivery_ids)
+
+
+def dispatch_committed(
+    dispatch: Callable[[DeliveryId], None], delivery_ids: Sequence[DeliveryId]
+) -> None:
+    """Hand committed deliveries to the task backend, each on its own."""
+    for delivery_id in delivery_ids:
+        try:
+            dispatch(delivery_id)
+        # The delivery is committed: a queue that cannot take it now (a broker
+        # down) must not fail the request that made it; the periodic sweep sends it.
+        except Exception:
+            log.warning(
+                "intake.webhook.dispatch_failed", delivery_id=str(delivery_id), exc_info=True
+            )
 
 
 def _is_sent(event: Event) -> bool:
@@ -356,10 +400,14 @@ def _is_sent(event: Event) -> bool:
 
 def render_body(event: Event, *, event_id: UUID, data: dict[str, Any]) -> str:
     """The JSON body of an event: id, type, when, and the data (compact, UTF-8)."""
+    return _envelope(event.kind.value, event_id=event_id, at=event.at, data=data)
+
+
+def _envelope(kind: str, *, event_id: UUID, at: datetime, data: dict[str, Any]) -> str:
     envelope: dict[str, Any] = {
         "id": str(event_id),
-        "type": event.kind.value,
-        "created_at": event.at.isoformat(),
+        "type": kind,
+        "created_at": at.isoformat(),
         "data": data,
     }
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

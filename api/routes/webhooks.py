@@ -79,6 +79,18 @@ async def delete_webhook(webhook_id: UUID, principal: AppDep, services: Services
     await run_in_threadpool(services.webhooks.delete, principal, WebhookId(webhook_id))
 
 
+@router.post(
+    "/{webhook_id}/ping",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(WebhookNotFoundError),
+)
+async def ping_webhook(webhook_id: UUID, principal: AppDep, services: ServicesDep) -> DeliveryOut:
+    """Send a signed `webhook.ping` to the endpoint (to test a receiver and its
+    signature check); it is retried and logged like any delivery."""
+    delivery = await run_in_threadpool(services.webhooks.ping, principal, WebhookId(webhook_id))
+    return DeliveryOut.of(delivery)
+
+
 @router.get("/{webhook_id}/deliveries", responses=problem_responses(WebhookNotFoundError))
 async def list_webhook_deliveries(
     webhook_id: UUID,

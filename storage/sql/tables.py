@@ -273,8 +273,9 @@ webhook_delivery = Table(
     Column("owner", String(128), nullable=False),
     Column("event", _ENUM, nullable=False),
     Column("event_id", Uuid, nullable=False),
-    # No foreign key: the log outlives a filing removed by retention.
-    Column("filing_id", Uuid, nullable=False),
+    # No foreign key (deliveries go with their filing's personal data, by retention);
+    # null for a test ping.
+    Column("filing_id", Uuid, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("body_sealed", Text, nullable=False),
     Column("status", _ENUM, nullable=False),

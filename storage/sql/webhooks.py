@@ -179,7 +179,7 @@ class SqlWebhookRepository:
             owner=row["owner"],
             event=row["event"],
             event_id=row["event_id"],
-            filing_id=FilingId(row["filing_id"]),
+            filing_id=FilingId(row["filing_id"]) if row["filing_id"] else None,
             created_at=row["created_at"],
             body=self._sealer.open_text(_DELIVERY, "body_sealed", row["id"], row["body_sealed"])
             or "",

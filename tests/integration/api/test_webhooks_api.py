@@ -214,6 +214,23 @@ class TestDelivery:
         assert f"{retrying} 2.0" in metrics
         assert f"{delivered} 1.0" in metrics
 
+    async def test_a_ping_reaches_the_receiver_signed_and_is_logged(self, api: Api) -> None:
+        with webhook_receiver() as receiver:
+            webhook_id = await _register(api, receiver, events=["filing.expired"])
+            other = await api.client.post(f"/v1/webhooks/{webhook_id}/ping", headers=auth("b"))
+            assert other.status_code == 404
+            response = await api.client.post(f"/v1/webhooks/{webhook_id}/ping", headers=auth())
+            assert response.status_code == 202, response.text
+            (request,) = receiver.wait_for(1)
+            delivery = await _wait_for_attempts(api, webhook_id, 1)
+        assert request.signature_valid
+        body = json.loads(request.body)
+        assert body["type"] == "webhook.ping"
+        assert body["data"] == {"webhook_id": webhook_id}
+        assert delivery["id"] == response.json()["id"] == request.headers["Intake-Delivery"]
+        assert delivery["filing_id"] is None
+        assert delivery["status"] == "delivered"
+
     async def test_a_deleted_endpoint_gets_nothing(self, api: Api) -> None:
         with webhook_receiver() as kept, webhook_receiver() as deleted:
             await _register(api, kept, events=["document.analysed"])

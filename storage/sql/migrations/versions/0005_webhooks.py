@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=128), nullable=False),
         sa.Column("event", _ENUM, nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("filing_id", sa.Uuid(), nullable=False),
+        sa.Column("filing_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", _TIMESTAMP, nullable=False),
         sa.Column("body_sealed", sa.Text(), nullable=False),
         sa.Column("status", _ENUM, nullable=False),
