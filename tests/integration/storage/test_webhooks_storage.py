@@ -244,6 +244,7 @@ class TestUnitOfWork:
         kept = _delivery(endpoint, at=NOW + timedelta(seconds=1))
         with uow_factory() as uow:
             uow.webhooks.add_delivery(kept)
+            assert purged.filing_id is not None
             assert uow.webhooks.delete_for_filing(purged.filing_id) == 1
             uow.commit()
         with uow_factory() as uow:
