@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.analysis import UploadLimits
 from intake.domain import Principal, Role
-from intake.webhooks import UrlPolicy
+from intake.egress import UrlPolicy
 from storage.crypto import Keyring, key_file, load_key_file
 from storage.errors import StorageConfigError
 from storage.sql.migrate import is_embedded

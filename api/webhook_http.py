@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 import httpx
 
+from intake.egress import Resolve, UrlPolicy, check_url
 from intake.errors import InvalidWebhookUrlError
 from intake.ports import WebhookResponse
-from intake.webhooks import Resolve, UrlPolicy, check_url
 
 
 def resolve_host(host: str) -> list[str]:

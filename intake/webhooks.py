@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Final
-from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import structlog
@@ -36,9 +33,9 @@ from intake.domain import (
     WebhookEndpoint,
     WebhookId,
 )
+from intake.egress import Resolve, UrlPolicy, check_url
 from intake.errors import (
     InvalidWebhookEventsError,
-    InvalidWebhookUrlError,
     TooManyWebhooksError,
     WebhookNotFoundError,
 )
@@ -50,7 +47,6 @@ log = structlog.get_logger(__name__)
 SIGNATURE_HEADER: Final = "Intake-Signature"
 PING: Final = "webhook.ping"
 """The kind of a test delivery an app asks for (``POST /v1/webhooks/{id}/ping``)."""
-MAX_URL_LENGTH: Final = 2000
 DECIDED_STATUSES: Final = frozenset(
     {
         FilingStatus.APPROVED,
@@ -62,8 +58,6 @@ DECIDED_STATUSES: Final = frozenset(
 )
 """The statuses a ``filing.decided`` webhook reports."""
 
-Resolve = Callable[[str], list[str]]
-"""Host name to its IP addresses (``getaddrinfo``); an empty list when it does not resolve."""
 Describe = Callable[[UnitOfWork, Event], dict[str, Any]]
 """The ``data`` of an event's body: the filing's public view (and the document's)."""
 
@@ -78,82 +72,6 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def new_secret() -> str:
     """A fresh signing secret (256 random bits)."""
     return "whsec_" + secrets.token_urlsafe(32)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UrlPolicy:
-    """Which addresses webhook URLs may name (the service must not be turned on its own network).
-
-    Attributes:
-        allow_loopback: Admit loopback hosts, over ``http`` too (development, tests).
-        allow_private: Admit private, link-local and other non-public addresses (https).
-    """
-
-    allow_loopback: bool = False
-    allow_private: bool = False
-
-
-def check_url(url: str, *, policy: UrlPolicy, resolve: Resolve) -> str:
-    """Refuse a URL the service must not call; return it unchanged otherwise.
-
-    Only ``https`` is admitted, and ``http`` to a loopback host when the policy
-    allows loopback. Every address the host resolves to must be public unless
-    the policy admits it. The check runs at registration and again before each
-    send (a name may resolve elsewhere later).
-
-    Raises:
-        InvalidWebhookUrlError: The URL is malformed or names a refused address.
-    """
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidWebhookUrlError(f"longer than {MAX_URL_LENGTH} characters")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018  # raises ValueError on a malformed port
-    except ValueError as e:
-        raise InvalidWebhookUrlError(f"not a URL: {e}") from e
-    if parts.scheme not in ("https", "http") or not host:
-        raise InvalidWebhookUrlError("must be an absolute https:// URL")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidWebhookUrlError("must not carry credentials")
-    if parts.fragment:
-        raise InvalidWebhookUrlError("must not carry a fragment")
-    addresses = _addresses(host, resolve)
-    loopback = all(a.is_loopback for a in addresses)
-    if parts.scheme == "http" and not (loopback and policy.allow_loopback):
-        raise InvalidWebhookUrlError("must use https (http is admitted to loopback only, if set)")
-    for address in addresses:
-        _check_address(address, policy)
-    return url
-
-
-def _addresses(host: str, resolve: Resolve) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    found = [str(literal)] if literal is not None else resolve(host)
-    if not found:
-        raise InvalidWebhookUrlError(f"host {host!r} does not resolve")
-    addresses = [ipaddress.ip_address(a.split("%")[0]) for a in found]
-    # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 one.
-    return [
-        a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped else a
-        for a in addresses
-    ]
-
-
-def _check_address(
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: UrlPolicy
-) -> None:
-    if address.is_loopback:
-        if not policy.allow_loopback:
-            raise InvalidWebhookUrlError(f"{address} is a loopback address")
-        return
-    if address.is_multicast or address.is_unspecified:
-        raise InvalidWebhookUrlError(f"{address} cannot receive webhooks")
-    if not address.is_global and not policy.allow_private:
-        raise InvalidWebhookUrlError(f"{address} is a private or link-local address")
 
 
 class WebhookService:

@@ -17,9 +17,10 @@ from api.tasks.celery import SWEEP_WEBHOOKS, CeleryTaskDispatcher, create_celery
 from api.webhook_http import HttpxWebhookTransport, resolve_host
 from intake.deliveries import WebhookSender
 from intake.domain import FilingStatus, Principal, Role, WebhookDelivery
+from intake.egress import UrlPolicy
 from intake.events import Decider, Event
 from intake.ports import UnitOfWork
-from intake.webhooks import UrlPolicy, WebhookOutbox, WebhookService
+from intake.webhooks import WebhookOutbox, WebhookService
 from storage.crypto import Keyring
 from storage.sql import SqlUnitOfWork, sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine

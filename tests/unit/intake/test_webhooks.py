@@ -12,6 +12,7 @@ import pytest
 
 from intake.deliveries import DeliveryOutcome, WebhookSender
 from intake.domain import DeliveryStatus, Filing, FilingStatus, Principal, WebhookEndpoint
+from intake.egress import UrlPolicy, check_url
 from intake.errors import (
     InvalidWebhookEventsError,
     InvalidWebhookUrlError,
@@ -21,13 +22,7 @@ from intake.errors import (
 from intake.events import Decider, Event, FanOut
 from intake.ports import UnitOfWork, WebhookResponse
 from intake.retention import RetentionService
-from intake.webhooks import (
-    UrlPolicy,
-    WebhookOutbox,
-    WebhookService,
-    check_url,
-    sign,
-)
+from intake.webhooks import WebhookOutbox, WebhookService, sign
 from tests.factories import make_document, make_filing
 from tests.fakes import FakeBlobStore, FakeClock, FakeDatabase
 from tests.webhooks import documented_verifier
