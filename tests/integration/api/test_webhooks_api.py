@@ -81,6 +81,29 @@ def _sweep(api: Api) -> int:
 
 
 class TestRegistration:
+    async def test_the_routes_are_documented_with_their_problems(self, api: Api) -> None:
+        document: dict[str, Any] = (await api.client.get("/openapi.json")).json()
+        expected = {
+            ("post", "/v1/webhooks"): "register_webhook",
+            ("get", "/v1/webhooks"): "list_webhooks",
+            ("get", "/v1/webhooks/{webhook_id}"): "get_webhook",
+            ("delete", "/v1/webhooks/{webhook_id}"): "delete_webhook",
+            ("post", "/v1/webhooks/{webhook_id}/ping"): "ping_webhook",
+            ("get", "/v1/webhooks/{webhook_id}/deliveries"): "list_webhook_deliveries",
+        }
+        for (method, path), name in expected.items():
+            operation = document["paths"][path][method]
+            assert operation["operationId"].startswith(name), (method, path)
+        register = document["paths"]["/v1/webhooks"]["post"]["responses"]
+        codes = {
+            code
+            for response in register.values()
+            for code in response.get("content", {})
+            .get("application/problem+json", {})
+            .get("examples", {})
+        }
+        assert {"webhook.invalid_url", "webhook.invalid_events", "webhook.too_many"} <= codes
+
     async def test_register_list_get_delete(self, api: Api) -> None:
         response = await api.client.post(
             "/v1/webhooks",
