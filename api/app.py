@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
@@ -20,11 +20,12 @@ from api.openapi import (
     docs_content_policy,
     operation_id,
 )
-from api.routes import documents, filings, health, jobs, requirements, review
+from api.routes import documents, filings, health, jobs, requirements, review, webhooks
 from api.settings import Settings
+from api.tasks.local import LocalTaskDispatcher
 from api.tasks.periodic import PeriodicSweep
 from api.web import install_review_pages
-from api.wiring import build_services
+from api.wiring import Services, build_services
 from intake.ports import Clock, PageReader
 
 log = structlog.get_logger(__name__)
@@ -68,8 +69,15 @@ def create_app(
             interval_s=settings.expiry_interval_s,
             name="expire-filings",
         )
+        services.webhook_sender.set_observer(metrics.count_webhook_delivery)
+        webhook_sweep = PeriodicSweep(
+            _sweep_webhooks(services),
+            interval_s=settings.webhook_sweep_interval_s,
+            name="sweep-webhooks",
+        )
         if settings.is_local_queue:
             sweep.start()
+            webhook_sweep.start()
         log.info(
             "api.started", queue=settings.queue_url.split("://")[0], dev_keys=settings.uses_dev_keys
         )
@@ -78,6 +86,7 @@ def create_app(
         finally:
             if settings.is_local_queue:
                 sweep.stop()
+                webhook_sweep.stop()
             cpu.shutdown()
             services.close()
             log.info("api.stopped")
@@ -104,6 +113,18 @@ def create_app(
     app.include_router(review.applicant_router)
     app.include_router(review.router)
     app.include_router(jobs.router)
+    app.include_router(webhooks.router)
     app.include_router(health.router)
     install_review_pages(app, settings=settings, clock=clock)
     return app
+
+
+def _sweep_webhooks(services: Services) -> Callable[[], object]:
+    """The in-process sweep: queue every due webhook delivery on the local pool."""
+
+    def sweep() -> object:
+        if isinstance(services.dispatcher, LocalTaskDispatcher):
+            return services.dispatcher.sweep_webhooks()
+        return None
+
+    return sweep

@@ -66,7 +66,10 @@ def worker(
     concurrency: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
     beat: Annotated[
         bool,
-        typer.Option("--beat", help="Also send the periodic expiry sweep (run on one worker)."),
+        typer.Option(
+            "--beat",
+            help="Also send the periodic sweeps: expiry, due webhooks (run on one worker).",
+        ),
     ] = False,
 ) -> None:
     """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://)."""
@@ -85,6 +88,8 @@ def worker(
         handlers=services.handlers,
         expiry_interval_s=settings.expiry_interval_s,
         visibility_timeout_s=settings.queue_visibility_timeout_s,
+        webhooks=services.webhook_sender,
+        webhook_sweep_interval_s=settings.webhook_sweep_interval_s,
     )
     argv = ["worker", "--loglevel=INFO", "-Q", DEFAULT_QUEUE]
     if beat:

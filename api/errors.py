@@ -35,9 +35,14 @@ from intake.errors import (
     InvalidRegionCodeError,
     InvalidReviewError,
     InvalidTransitionError,
+    InvalidWebhookEventsError,
+    InvalidWebhookUrlError,
     JobNotFoundError,
     MaterialsMissingError,
+    TooManyWebhooksError,
     UploadTooLargeError,
+    WebhookError,
+    WebhookNotFoundError,
 )
 from ocr.errors import (
     CorruptFileError,
@@ -115,6 +120,11 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
     RequestValidationError: (422, "request.invalid", "Invalid request"),
     OcrEngineBusyError: (503, "ocr.busy", "Busy, retry shortly"),
     StorageUnavailableError: (503, "storage.unavailable", "Storage unavailable"),
+    WebhookNotFoundError: (404, "webhook.not_found", "Webhook not found"),
+    InvalidWebhookUrlError: (422, "webhook.invalid_url", "Webhook URL refused"),
+    InvalidWebhookEventsError: (422, "webhook.invalid_events", "Unknown webhook events"),
+    TooManyWebhooksError: (409, "webhook.too_many", "Too many webhooks"),
+    WebhookError: (422, "webhook.invalid", "Invalid webhook"),
 }
 """``{ErrorClass: (status, code, title)}``; a subclass not listed uses its nearest listed base."""
 

@@ -44,6 +44,11 @@ MESSAGES: Final[dict[str, str]] = {
     "route.method_not_allowed": "该地址不支持此请求方式。",
     "ocr.busy": "系统繁忙，请稍后重试。",
     "storage.unavailable": "系统暂时无法保存，请稍后重试。",
+    "webhook.not_found": "未找到该回调地址。",
+    "webhook.invalid_url": "回调地址不可用：须为 https 地址，且不能指向内网或本机地址。",
+    "webhook.invalid_events": "订阅的事件类型不正确，请检查后重新填写。",
+    "webhook.too_many": "回调地址数量已达上限，请先删除不用的地址。",
+    "webhook.invalid": "回调设置不正确，请检查后重新填写。",
     "internal": "系统出错了，请稍后重试。",
 }
 """``{code: message}``: one Chinese message per stable problem code."""

@@ -35,6 +35,16 @@ class Metrics:
         self.upload_bytes = Counter(
             "intake_upload_bytes", "Bytes of accepted uploads.", registry=self.registry
         )
+        # Webhooks: one count per delivery attempt.
+        self.webhook_deliveries = Counter(
+            "intake_webhook_deliveries",
+            "Webhook delivery attempts by event and outcome: delivered, retrying, failed.",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+
+    def count_webhook_delivery(self, event: str, outcome: str) -> None:
+        self.webhook_deliveries.labels(event, outcome).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

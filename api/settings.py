@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.analysis import UploadLimits
 from intake.domain import Principal, Role
+from intake.egress import UrlPolicy
 from storage.crypto import Keyring, key_file, load_key_file
 from storage.errors import StorageConfigError
 from storage.sql.migrate import is_embedded
@@ -98,6 +99,16 @@ class Settings(BaseSettings):
     """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
     """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
+    webhook_allow_loopback: bool = False
+    """Admit webhook URLs on loopback hosts, ``http://`` included (development, tests)."""
+    webhook_allow_private: bool = False
+    """Admit webhook URLs resolving to private, link-local or other non-public addresses."""
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    """Connect, send and first-byte timeout of one webhook attempt."""
+    webhook_sweep_interval_s: float = Field(default=10.0, gt=0)
+    """How often due webhook deliveries (retries, and any a dead process left) are sent."""
+    webhook_max_endpoints: int = Field(default=10, gt=0)
+    """Webhook endpoints one app key may register."""
 
     @property
     def policy_candidates_resolved(self) -> Path:
@@ -164,6 +175,11 @@ class Settings(BaseSettings):
                 "(`intake keys generate` prints a new pair)"
             )
         return load_key_file(self.key_file, create=create)
+
+    def webhook_url_policy(self) -> UrlPolicy:
+        return UrlPolicy(
+            allow_loopback=self.webhook_allow_loopback, allow_private=self.webhook_allow_private
+        )
 
     def upload_limits(self) -> UploadLimits:
         return UploadLimits(

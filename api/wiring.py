@@ -7,7 +7,7 @@ once and :meth:`Services.close` when they stop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,10 @@ from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
 from api.tasks.handlers import IntakeTaskHandlers
 from api.tasks.local import LocalTaskDispatcher
+from api.webhook_http import HttpxWebhookTransport, resolve_host
+from api.webhook_schemas import event_data
 from intake.analysis import AnalysisService
+from intake.deliveries import WebhookSender
 from intake.events import FanOut
 from intake.filings import FilingService
 from intake.pipeline import Pipeline
@@ -26,6 +29,7 @@ from intake.reverify import ReverifyService
 from intake.review import ReviewService
 from intake.submission import SubmissionService
 from intake.verification import VerificationService
+from intake.webhooks import WebhookOutbox, WebhookService
 from ocr.engines.rapid import RapidOcrEngine
 from ocr.quality import assess_quality
 from ocr.reader import Reader
@@ -70,11 +74,15 @@ class Services:
     clock: Clock
     reverify: ReverifyService
     keyring: Keyring
+    webhooks: WebhookService
+    webhook_sender: WebhookSender
+    webhook_transport: HttpxWebhookTransport
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
         if isinstance(self.dispatcher, LocalTaskDispatcher):
             self.dispatcher.shutdown(wait=True)
+        self.webhook_transport.close()
         self.engine.dispose()
 
 
@@ -167,7 +175,8 @@ def build_services(
     )
     clock = clock or SystemClock()
     limits = settings.upload_limits()
-    events = FanOut()
+    outbox = WebhookOutbox(describe=event_data(lambda: reader.version))
+    events = FanOut(outbox)
     analysis = AnalysisService(
         uow_factory,
         blobs=blobs,
@@ -193,18 +202,40 @@ def build_services(
         reread=analysis.reread_filing,
     )
     handlers = IntakeTaskHandlers(pipeline, reverify)
+    transport = HttpxWebhookTransport(
+        timeout_s=settings.webhook_timeout_s, policy=settings.webhook_url_policy()
+    )
+    sender = WebhookSender(
+        uow_factory,
+        transport=transport,
+        clock=clock,
+        # Longer than any attempt can take, so a lease runs out only when its worker died.
+        lease=timedelta(seconds=max(60.0, 4 * settings.webhook_timeout_s)),
+    )
     dispatcher: LocalTaskDispatcher | CeleryTaskDispatcher
     if settings.is_local_queue:
-        dispatcher = LocalTaskDispatcher(handlers, max_workers=settings.task_workers)
+        dispatcher = LocalTaskDispatcher(
+            handlers, max_workers=settings.task_workers, webhooks=sender
+        )
     else:
         dispatcher = CeleryTaskDispatcher(
             create_celery_app(
                 settings.queue_url,
                 handlers=handlers,
                 visibility_timeout_s=settings.queue_visibility_timeout_s,
+                webhooks=sender,
             )
         )
     reverify.set_dispatch(dispatcher.reverify_batch)
+    outbox.set_dispatch(dispatcher.deliver_webhook)
+    webhooks = WebhookService(
+        uow_factory,
+        clock=clock,
+        policy=settings.webhook_url_policy(),
+        resolve=resolve_host,
+        max_endpoints=settings.webhook_max_endpoints,
+        dispatch=dispatcher.deliver_webhook,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -223,6 +254,9 @@ def build_services(
         clock=clock,
         reverify=reverify,
         keyring=keyring,
+        webhooks=webhooks,
+        webhook_sender=sender,
+        webhook_transport=transport,
         review=ReviewService(
             uow_factory,
             book=book,

@@ -396,3 +396,69 @@ def scrubbed_verdict(verdict: dict[str, Any]) -> dict[str, Any]:
         evidence = [{**ref, "value": None, "box": None} for ref in check.get("evidence") or []]
         checks.append({**check, "evidence": evidence})
     return {**verdict, "checks": checks}
+
+
+# Webhooks: an app's callback URLs and the outbox of deliveries to them.
+
+WebhookId = NewType("WebhookId", UUID)
+DeliveryId = NewType("DeliveryId", UUID)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookEndpoint:
+    """A callback URL an app key registered, with the events it wants and its signing secret."""
+
+    id: WebhookId
+    owner: str
+    url: str
+    events: tuple[str, ...]
+    """Event kinds (``document.analysed``, ``filing.decided``, ``filing.expired``)."""
+    secret: str
+    """The HMAC key of the ``Intake-Signature`` header; shown to the app once."""
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryAttempt:
+    """One POST of a delivery: the answer's status code, or why there was none."""
+
+    number: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookDelivery:
+    """One event bound for one endpoint: the outbox row, sent until a 2xx or the last retry.
+
+    ``body`` is the exact JSON sent, fixed when the event happened, so every
+    attempt sends the same bytes.
+    """
+
+    id: DeliveryId
+    endpoint_id: WebhookId
+    owner: str
+    event: str
+    event_id: UUID
+    filing_id: FilingId | None
+    """The filing the event is about; ``None`` for a test ping."""
+    created_at: datetime
+    body: str
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    """When the next attempt is due; ``None`` once delivered or failed."""
+    delivered_at: datetime | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    attempt_log: tuple[DeliveryAttempt, ...] = ()
+    """Every attempt, oldest first (filled by the delivery log's queries)."""

@@ -19,6 +19,11 @@
     ├── IdempotencyConflictError      same Idempotency-Key, different request
     ├── InvalidJobError               a bulk job that cannot run (its candidate pack does not load)
     ├── JobNotFoundError
+    ├── WebhookError                  a webhook registration we refuse
+    │   ├── InvalidWebhookUrlError    not https, or an address the service must not call
+    │   ├── InvalidWebhookEventsError unknown or no event kinds
+    │   └── TooManyWebhooksError      the app key has the most endpoints allowed
+    ├── WebhookNotFoundError          no such endpoint, or another app's
     └── ReviewError                   a reviewer's request that the review rules refuse
         ├── ClaimHeldError            another reviewer holds the filing
         ├── ClaimRequiredError        act on a filing only while holding its claim
@@ -179,3 +184,34 @@ class JobNotFoundError(IntakeError):
     def __init__(self, job_id: object) -> None:
         super().__init__(f"job {job_id} not found")
         self.job_id = job_id
+
+
+class WebhookError(IntakeError):
+    """A webhook registration we refuse; nothing is stored."""
+
+    def __init__(self, reason: str, *, field: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+
+
+class InvalidWebhookUrlError(WebhookError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="url")
+
+
+class InvalidWebhookEventsError(WebhookError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="events")
+
+
+class TooManyWebhooksError(WebhookError):
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(f"an app key may register at most {limit} endpoints", field="url")
+        self.limit = limit
+
+
+class WebhookNotFoundError(IntakeError):
+    def __init__(self, webhook_id: object) -> None:
+        super().__init__(f"webhook {webhook_id} not found")
+        self.webhook_id = webhook_id

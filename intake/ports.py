@@ -12,7 +12,8 @@ Leaving the block without ``commit()`` rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -23,6 +24,8 @@ import numpy.typing as npt
 from intake.domain import (
     AuditRecord,
     Correction,
+    DeliveryAttempt,
+    DeliveryId,
     Document,
     DocumentId,
     Filing,
@@ -39,6 +42,9 @@ from intake.domain import (
     ReviewDecision,
     StoredReading,
     VerificationRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookId,
 )
 from ocr.domain import PageReading, PdfPageLayer, Quality
 
@@ -306,6 +312,60 @@ class IdempotencyRepository(Protocol):
     ) -> None: ...
 
 
+class WebhookRepository(Protocol):
+    """Apps' webhook endpoints and the outbox of deliveries to them, with each attempt."""
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+
+    def get_endpoint(self, webhook_id: WebhookId) -> WebhookEndpoint | None: ...
+
+    def list_endpoints(self, *, owner: str) -> list[WebhookEndpoint]:
+        """The owner's endpoints, oldest first."""
+        ...
+
+    def endpoints_for(self, *, owner: str, event: str) -> list[WebhookEndpoint]:
+        """The owner's endpoints subscribed to this event kind, oldest first."""
+        ...
+
+    def delete_endpoint(self, webhook_id: WebhookId) -> bool:
+        """Delete an endpoint with its deliveries; ``False`` when there was none."""
+        ...
+
+    def add_delivery(self, delivery: WebhookDelivery) -> None: ...
+
+    def delete_for_filing(self, filing_id: FilingId) -> int:
+        """Delete the deliveries about a filing, bodies and attempts (retention); how many."""
+        ...
+
+    def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
+        """A delivery with its attempts."""
+        ...
+
+    def list_deliveries(
+        self, webhook_id: WebhookId, *, limit: int = 50, before: DeliveryId | None = None
+    ) -> list[WebhookDelivery]:
+        """An endpoint's deliveries newest first, each with its attempts.
+
+        ``before`` continues after that delivery (the last of the previous page).
+        """
+        ...
+
+    def due(self, *, now: datetime, limit: int) -> list[DeliveryId]:
+        """Pending deliveries whose next attempt is due and that no worker holds, oldest first."""
+        ...
+
+    def claim(self, delivery_id: DeliveryId, *, now: datetime, until: datetime) -> bool:
+        """Take the lease on a due delivery until ``until``, unless a worker holds it.
+
+        Atomic: of two workers racing for one delivery, one gets it.
+        """
+        ...
+
+    def record_attempt(self, delivery: WebhookDelivery, attempt: DeliveryAttempt) -> None:
+        """Log an attempt and store the delivery's new state, releasing the lease."""
+        ...
+
+
 class UnitOfWork(Protocol):
     filings: FilingRepository
     documents: DocumentRepository
@@ -315,6 +375,7 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     audit: AuditRepository
     jobs: JobRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> Self: ...
 
@@ -325,9 +386,17 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    def commit(self) -> None: ...
+    def commit(self) -> None:
+        """Commit, then run the actions registered with :meth:`after_commit`."""
+        ...
 
-    def rollback(self) -> None: ...
+    def rollback(self) -> None:
+        """Discard the work and the actions registered since the last commit."""
+        ...
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the transaction has committed (never if it rolls back)."""
+        ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -401,4 +470,22 @@ class Clock(Protocol):
 
     def today(self) -> date:
         """Today's date in China Standard Time, the day every date rule is judged by."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookResponse:
+    """What one POST to a webhook endpoint came to."""
+
+    status_code: int | None
+    """The answer's status; ``None`` when none came (refused, timed out, unreachable)."""
+    error: str | None = None
+    """Why there was no answer, or a short note on a non-2xx one."""
+
+
+class WebhookTransport(Protocol):
+    """Sends one signed webhook body (an HTTP client with bounded timeouts, no redirects)."""
+
+    def post(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> WebhookResponse:
+        """POST ``body``; never raises for network failures, which come back as ``error``."""
         ...

@@ -73,6 +73,8 @@ class RetentionService:
                 uow.readings.delete([k for k in keys if k not in still_used])
                 uow.verifications.scrub(filing.id)
                 uow.reviews.scrub(filing.id)
+                # Webhook bodies carry the filing as its app saw it: they go too.
+                uow.webhooks.delete_for_filing(filing.id)
                 uow.filings.update(_anonymous(filing))
                 uow.commit()
             for key in set(keys) - still_used:

@@ -17,6 +17,9 @@ import numpy.typing as npt
 from intake.domain import (
     AuditRecord,
     Correction,
+    DeliveryAttempt,
+    DeliveryId,
+    DeliveryStatus,
     Document,
     DocumentId,
     Filing,
@@ -27,6 +30,9 @@ from intake.domain import (
     ReviewDecision,
     StoredReading,
     VerificationRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookId,
     scrubbed_verdict,
 )
 from intake.errors import DuplicateDocumentError
@@ -39,6 +45,7 @@ from intake.ports import (
     ReadingRepository,
     ReviewRepository,
     VerificationRepository,
+    WebhookRepository,
 )
 from ocr.domain import (
     DocumentKind,
@@ -127,6 +134,9 @@ class _Store:
     corrections: list[Correction] = field(default_factory=list)
     decisions: list[ReviewDecision] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
+    webhooks: dict[WebhookId, WebhookEndpoint] = field(default_factory=dict)
+    deliveries: dict[DeliveryId, WebhookDelivery] = field(default_factory=dict)
+    leases: dict[DeliveryId, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -461,6 +471,89 @@ class FakeJobRepository:
         raise NotImplementedError(f"jobs.{name}: bulk-job tests run on an in-memory SQLite")
 
 
+class FakeWebhookRepository:
+    """Endpoints and deliveries in dicts; a delivery keeps its attempts in ``attempt_log``."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        self._store.webhooks[endpoint.id] = endpoint
+
+    def get_endpoint(self, webhook_id: WebhookId) -> WebhookEndpoint | None:
+        return self._store.webhooks.get(webhook_id)
+
+    def list_endpoints(self, *, owner: str) -> list[WebhookEndpoint]:
+        found = [e for e in self._store.webhooks.values() if e.owner == owner]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
+
+    def endpoints_for(self, *, owner: str, event: str) -> list[WebhookEndpoint]:
+        return [e for e in self.list_endpoints(owner=owner) if event in e.events]
+
+    def delete_endpoint(self, webhook_id: WebhookId) -> bool:
+        if self._store.webhooks.pop(webhook_id, None) is None:
+            return False
+        for delivery in list(self._store.deliveries.values()):
+            if delivery.endpoint_id == webhook_id:
+                del self._store.deliveries[delivery.id]
+        return True
+
+    def add_delivery(self, delivery: WebhookDelivery) -> None:
+        self._store.deliveries[delivery.id] = delivery
+
+    def delete_for_filing(self, filing_id: FilingId) -> int:
+        gone = [d.id for d in self._store.deliveries.values() if d.filing_id == filing_id]
+        for delivery_id in gone:
+            del self._store.deliveries[delivery_id]
+        return len(gone)
+
+    def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
+        return self._store.deliveries.get(delivery_id)
+
+    def list_deliveries(
+        self, webhook_id: WebhookId, *, limit: int = 50, before: DeliveryId | None = None
+    ) -> list[WebhookDelivery]:
+        found = sorted(
+            (d for d in self._store.deliveries.values() if d.endpoint_id == webhook_id),
+            key=lambda d: (d.created_at, d.id),
+            reverse=True,
+        )
+        if before is not None:
+            ids = [d.id for d in found]
+            found = found[ids.index(before) + 1 :] if before in ids else []
+        return found[:limit]
+
+    def due(self, *, now: datetime, limit: int) -> list[DeliveryId]:
+        found = [d for d in self._store.deliveries.values() if self._is_due(d, now)]
+        found.sort(key=lambda d: (d.next_attempt_at or now, d.id))
+        return [d.id for d in found[:limit]]
+
+    def _is_due(self, delivery: WebhookDelivery, now: datetime) -> bool:
+        lease = self._store.leases.get(delivery.id)
+        return (
+            delivery.status is DeliveryStatus.PENDING
+            and delivery.next_attempt_at is not None
+            and delivery.next_attempt_at <= now
+            and (lease is None or lease <= now)
+        )
+
+    def claim(self, delivery_id: DeliveryId, *, now: datetime, until: datetime) -> bool:
+        delivery = self._store.deliveries.get(delivery_id)
+        if delivery is None or not self._is_due(delivery, now):
+            return False
+        self._store.leases[delivery_id] = until
+        return True
+
+    def record_attempt(self, delivery: WebhookDelivery, attempt: DeliveryAttempt) -> None:
+        stored = self._store.deliveries.get(delivery.id)
+        if stored is None:
+            return
+        self._store.leases.pop(delivery.id, None)
+        self._store.deliveries[delivery.id] = replace(
+            delivery, attempt_log=(*stored.attempt_log, attempt)
+        )
+
+
 class FakeUnitOfWork:
     """A unit of work over a copy of the committed state; ``commit`` writes the copy back."""
 
@@ -472,10 +565,12 @@ class FakeUnitOfWork:
     reviews: ReviewRepository
     audit: AuditRepository
     jobs: JobRepository
+    webhooks: WebhookRepository
 
     def __init__(self, committed: _Store) -> None:
         self._committed = committed
         self.committed = False
+        self._after_commit: list[Callable[[], None]] = []
         self._bind(copy.deepcopy(committed))
 
     def _bind(self, store: _Store) -> None:
@@ -488,6 +583,7 @@ class FakeUnitOfWork:
         self.reviews = FakeReviewRepository(store)
         self.audit = FakeAuditRepository(store)
         self.jobs = FakeJobRepository()
+        self.webhooks = FakeWebhookRepository(store)
 
     def __enter__(self) -> Self:
         return self
@@ -511,12 +607,22 @@ class FakeUnitOfWork:
             "corrections",
             "decisions",
             "audit",
+            "webhooks",
+            "deliveries",
+            "leases",
         ):
             setattr(self._committed, name, copy.deepcopy(getattr(self._working, name)))
         self.committed = True
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     def rollback(self) -> None:
+        self._after_commit = []
         self._bind(copy.deepcopy(self._committed))
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._after_commit.append(action)
 
 
 class FakeDatabase:

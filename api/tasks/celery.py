@@ -21,7 +21,7 @@ from uuid import UUID
 import structlog
 from celery import Celery
 
-from intake.domain import DocumentId, FilingId, JobId
+from intake.domain import DeliveryId, DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +29,8 @@ ANALYSE_DOCUMENT: Final = "intake.analyse_document"
 VERIFY_FILING: Final = "intake.verify_filing"
 EXPIRE_FILINGS: Final = "intake.expire_filings"
 REVERIFY_BATCH: Final = "intake.reverify_batch"
+DELIVER_WEBHOOK: Final = "intake.deliver_webhook"
+SWEEP_WEBHOOKS: Final = "intake.sweep_webhooks"
 REVERIFY_MAX_RETRIES: Final = 5
 DEFAULT_QUEUE: Final = "intake"
 
@@ -45,6 +47,14 @@ class TaskHandlers(Protocol):
     def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None: ...
 
     def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None: ...
+
+
+class WebhookTaskHandlers(Protocol):
+    """What the webhook tasks call (``intake.deliveries.WebhookSender``)."""
+
+    def deliver(self, delivery_id: DeliveryId) -> object: ...
+
+    def due(self, *, limit: int = ...) -> list[DeliveryId]: ...
 
 
 class CeleryTaskDispatcher:
@@ -64,6 +74,9 @@ class CeleryTaskDispatcher:
     def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
         self._app.send_task(REVERIFY_BATCH, args=[str(job_id), [str(i) for i in filing_ids]])
         log.info("intake.task.sent", task=REVERIFY_BATCH, job_id=str(job_id), size=len(filing_ids))
+
+    def deliver_webhook(self, delivery_id: DeliveryId) -> None:
+        self._app.send_task(DELIVER_WEBHOOK, args=[str(delivery_id)])
 
 
 def result_backend_for(queue_url: str) -> str:
@@ -88,6 +101,8 @@ def create_celery_app(
     expiry_interval_s: float = 3600.0,
     reverify_retries: int = REVERIFY_MAX_RETRIES,
     visibility_timeout_s: float = 600.0,
+    webhooks: WebhookTaskHandlers | None = None,
+    webhook_sweep_interval_s: float = 10.0,
 ) -> Celery:
     """Build the Celery app for ``INTAKE_QUEUE_URL`` with our tasks registered.
 
@@ -100,6 +115,8 @@ def create_celery_app(
             before it is delivered to another worker.
         reverify_retries: how often a failing re-verification batch is retried
             (backoff 1, 2, 4... s) before its filings end ``failed``.
+        webhooks: sends webhook deliveries; without it the app has no webhook tasks.
+        webhook_sweep_interval_s: how often beat sends the sweep of due deliveries.
 
     Returns:
         The configured app; dispatchers and workers built from it share the queue.
@@ -160,4 +177,27 @@ def create_celery_app(
     def expire_filings() -> None:
         handlers.expire_filings()
 
+    if webhooks is not None:
+        _add_webhook_tasks(app, webhooks, sweep_interval_s=webhook_sweep_interval_s)
     return app
+
+
+def _add_webhook_tasks(
+    app: Celery, webhooks: WebhookTaskHandlers, *, sweep_interval_s: float
+) -> None:
+    """One attempt per task (the sender claims the delivery, so a duplicate task sends
+    nothing), and a sweep that sends a task for every due delivery: retries, and
+    deliveries whose task was lost."""
+    app.conf.beat_schedule["sweep-webhooks"] = {
+        "task": SWEEP_WEBHOOKS,
+        "schedule": sweep_interval_s,
+    }
+
+    @app.task(name=DELIVER_WEBHOOK, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
+    def deliver_webhook(delivery_id: str) -> None:
+        webhooks.deliver(DeliveryId(UUID(delivery_id)))
+
+    @app.task(name=SWEEP_WEBHOOKS, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
+    def sweep_webhooks() -> None:
+        for delivery_id in webhooks.due():
+            app.send_task(DELIVER_WEBHOOK, args=[str(delivery_id)])

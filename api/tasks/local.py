@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
-from api.tasks.celery import TaskHandlers
-from intake.domain import DocumentId, FilingId, JobId
+from api.tasks.celery import TaskHandlers, WebhookTaskHandlers
+from intake.domain import DeliveryId, DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
 
@@ -25,8 +25,15 @@ _Id = TypeVar("_Id", DocumentId, FilingId)
 class LocalTaskDispatcher:
     """Runs follow-up work on a fixed number of threads of this process."""
 
-    def __init__(self, handlers: TaskHandlers, *, max_workers: int) -> None:
+    def __init__(
+        self,
+        handlers: TaskHandlers,
+        *,
+        max_workers: int,
+        webhooks: WebhookTaskHandlers | None = None,
+    ) -> None:
         self._handlers = handlers
+        self._webhooks = webhooks
         self._executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="intake-task"
         )
@@ -43,6 +50,23 @@ class LocalTaskDispatcher:
             lambda done: _log_outcome(done, task="reverify_batch", item=str(job_id))
         )
 
+    def deliver_webhook(self, delivery_id: DeliveryId) -> None:
+        if self._webhooks is None:
+            raise RuntimeError("this dispatcher was built without webhooks")
+        future = self._executor.submit(self._webhooks.deliver, delivery_id)
+        future.add_done_callback(
+            lambda done: _log_outcome(done, task="deliver_webhook", item=str(delivery_id))
+        )
+
+    def sweep_webhooks(self) -> int:
+        """Queue every due webhook delivery (the periodic sweep); return how many."""
+        if self._webhooks is None:
+            return 0
+        due = self._webhooks.due()
+        for delivery_id in due:
+            self.deliver_webhook(delivery_id)
+        return len(due)
+
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking tasks; with ``wait`` let the queued ones finish first."""
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
@@ -52,7 +76,7 @@ class LocalTaskDispatcher:
         future.add_done_callback(lambda done: _log_outcome(done, task=task, item=str(item)))
 
 
-def _log_outcome(future: Future[None], *, task: str, item: str) -> None:
+def _log_outcome(future: Future[Any], *, task: str, item: str) -> None:
     if future.cancelled():
         log.warning("api.task.cancelled", task=task, item=item)
         return

@@ -47,6 +47,7 @@ from intake.ports import (
     ReadingRepository,
     ReviewRepository,
     VerificationRepository,
+    WebhookRepository,
 )
 from ocr.domain import PageReading
 from storage.crypto import Keyring
@@ -62,6 +63,7 @@ from storage.sql.tables import idempotency_key as idempotency_table
 from storage.sql.tables import page as page_table
 from storage.sql.tables import reading as reading_table
 from storage.sql.tables import verification as verification_table
+from storage.sql.webhooks import SqlWebhookRepository
 
 
 def _insert(session: Session, table: Table, values: Mapping[str, Any] | Sequence[Any]) -> None:
@@ -571,11 +573,13 @@ class SqlUnitOfWork:
     reviews: ReviewRepository
     audit: AuditRepository
     jobs: JobRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: Engine, keyring: Keyring) -> None:
         self._engine = engine
         self._sealer = Sealer(keyring)
         self._session: Session | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         session = Session(self._engine, expire_on_commit=False, autoflush=False)
@@ -588,6 +592,8 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(session, self._sealer)
         self.audit = SqlAuditRepository(session)
         self.jobs = SqlJobRepository(session)
+        self.webhooks = SqlWebhookRepository(session, self._sealer)
+        self._after_commit = []
         return self
 
     def __exit__(
@@ -597,6 +603,7 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self._require_session()
+        self._after_commit = []
         try:
             session.rollback()
         finally:
@@ -604,12 +611,21 @@ class SqlUnitOfWork:
             self._session = None
 
     def commit(self) -> None:
-        """Commit the work done so far; the unit of work stays usable."""
+        """Commit the work done so far, then run the after-commit actions; stays usable."""
         self._require_session().commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     def rollback(self) -> None:
-        """Discard the work done since the last commit."""
+        """Discard the work, and the after-commit actions, since the last commit."""
+        self._after_commit = []
         self._require_session().rollback()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` after the next successful :meth:`commit`."""
+        self._require_session()
+        self._after_commit.append(action)
 
     def _require_session(self) -> Session:
         if self._session is None:

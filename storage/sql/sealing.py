@@ -6,7 +6,9 @@ Sealed at rest:
 - ``filing.contact`` and ``filing.on_behalf_of``: JSON documents;
 - ``reading.reading``: everything the reader found on a page;
 - ``verification.verdict``: the checks with the values they read;
-- ``correction.machine_value`` and ``correction.reviewer_value``.
+- ``correction.machine_value`` and ``correction.reviewer_value``;
+- ``webhook_endpoint.secret_sealed``: a webhook's signing secret;
+- ``webhook_delivery.body_sealed``: the body sent (a filing's public view).
 
 Each value's associated data names its column and row, so a ciphertext copied
 into another row does not open.
@@ -28,6 +30,8 @@ SEALED_TEXTS: Final = (
     ("filing", "applicant_id_sealed"),
     ("correction", "machine_value"),
     ("correction", "reviewer_value"),
+    ("webhook_endpoint", "secret_sealed"),
+    ("webhook_delivery", "body_sealed"),
 )
 
 

@@ -246,3 +246,61 @@ job_item = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Index(None, "job_id", "status"),
 )
+
+webhook_endpoint = Table(
+    "webhook_endpoint",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner", String(128), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    # The event kinds wanted, as ",kind,kind," (the outbox filters on them).
+    Column("events", String(500), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("secret_sealed", _SEALED, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "endpoint_id",
+        Uuid,
+        ForeignKey("webhook_endpoint.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("owner", String(128), nullable=False),
+    Column("event", _ENUM, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    # No foreign key (deliveries go with their filing's personal data, by retention);
+    # null for a test ping.
+    Column("filing_id", Uuid, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("body_sealed", Text, nullable=False),
+    Column("status", _ENUM, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Index(None, "endpoint_id", "created_at"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+webhook_attempt = Table(
+    "webhook_attempt",
+    metadata,
+    Column(
+        "delivery_id",
+        Uuid,
+        ForeignKey("webhook_delivery.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)
