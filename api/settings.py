@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
     """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """``intake worker`` serves its Prometheus metrics on this port (unset: not served);
+    needs ``PROMETHEUS_MULTIPROC_DIR`` (see README, Observability)."""
+    worker_metrics_host: str = "127.0.0.1"
+    """Interface of the worker's metrics port (``0.0.0.0`` in a container)."""
 
     @property
     def policy_candidates_resolved(self) -> Path:
