@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import redis
 import structlog
 from kombu.connection import Connection
+from kombu.exceptions import OperationalError
 
 log = structlog.get_logger(__name__)
 
@@ -93,8 +94,8 @@ class AmqpQueueProbe:
     def is_ready(self) -> bool:
         connection = self._connection()
         try:
-            connection.connect()  # type: ignore[no-untyped-call]  # kombu is untyped
-        except (OSError, *connection.connection_errors) as error:
+            _connect(connection)
+        except (OSError, OperationalError, *connection.connection_errors) as error:
             log.warning("api.queue.unreachable", broker="amqp", error=type(error).__name__)
             return False
         finally:
@@ -104,9 +105,9 @@ class AmqpQueueProbe:
     def depths(self) -> dict[str, int] | None:
         connection = self._connection()
         try:
-            connection.connect()  # type: ignore[no-untyped-call]  # kombu is untyped
+            _connect(connection)
             return {queue: self._message_count(connection, queue) for queue in self._queues}
-        except (OSError, *connection.connection_errors) as error:
+        except (OSError, OperationalError, *connection.connection_errors) as error:
             log.warning("api.queue.unreachable", broker="amqp", error=type(error).__name__)
             return None
         finally:
@@ -117,7 +118,7 @@ class AmqpQueueProbe:
 
     def _connection(self) -> Connection:
         return Connection(  # type: ignore[no-untyped-call]  # kombu is untyped
-            self._url, connect_timeout=self._timeout_s, transport_options={"max_retries": 0}
+            self._url, connect_timeout=self._timeout_s
         )
 
     @staticmethod
@@ -145,6 +146,12 @@ def open_queue_probe(queue_url: str, *, queues: Sequence[str]) -> RedisQueueProb
     if scheme in ("amqp", "amqps"):
         return AmqpQueueProbe(queue_url, queues=queues)
     raise ValueError(f"queue URL must be redis:// or amqp://, not {scheme or queue_url!r}://")
+
+
+def _connect(connection: Connection) -> None:
+    # One attempt: kombu's own connect() retries after two seconds, which a probe
+    # of a broker that is down would spend waiting.
+    connection.ensure_connection(max_retries=0)  # type: ignore[no-untyped-call]  # kombu is untyped
 
 
 def _priority_keys(queue: str) -> list[str]:
