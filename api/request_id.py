@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intake.identity import mask_id_numbers_in
 
+log = structlog.get_logger(__name__)
+
 HEADER: Final = "X-Request-ID"
 LOG_KEY: Final = "request_id"
 _SANE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
@@ -60,4 +62,10 @@ class RequestIdMiddleware:
             await send(message)
 
         with structlog.contextvars.bound_contextvars(**{LOG_KEY: request_id}):
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                # The server logs the traceback too, but outside the request's context:
+                # this event is the one that can be found by the request's id.
+                log.exception("api.request.failed", method=scope["method"], path=scope["path"])
+                raise

@@ -137,3 +137,18 @@ class TestLogBinding:
         (started,) = (e for e in events if e["event"] == "api.started")
         assert "request_id" not in started  # outside any request
         assert number not in json_api.log_text()
+
+    async def test_an_unexpected_error_is_logged_with_the_id(self, json_api: LoggedApi) -> None:
+        async def boom() -> None:
+            raise RuntimeError("unexpected")
+
+        json_api.app.add_api_route("/boom", boom)
+        transport = httpx.ASGITransport(app=json_api.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/boom", headers={"X-Request-ID": "boom-00001"})
+
+        assert response.status_code == 500
+        (failed,) = (e for e in json_api.log_events() if e["event"] == "api.request.failed")
+        assert failed["request_id"] == "boom-00001"
+        assert failed["path"] == "/boom"
+        assert "RuntimeError: unexpected" in failed["exception"]
