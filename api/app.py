@@ -20,6 +20,7 @@ from api.openapi import (
     docs_content_policy,
     operation_id,
 )
+from api.request_id import RequestIdMiddleware
 from api.routes import documents, filings, health, jobs, requirements, review, webhooks
 from api.settings import Settings
 from api.tasks.local import LocalTaskDispatcher
@@ -54,7 +55,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_tmp_dir.mkdir(parents=True, exist_ok=True)
-        services = build_services(settings, reader=reader, clock=clock, migrate_embedded=True)
+        services = build_services(
+            settings,
+            reader=reader,
+            clock=clock,
+            migrate_embedded=True,
+            metrics=app.state.metrics,
+        )
         cpu = BoundedCpuPool(
             max_workers=settings.cpu_workers, wait_timeout_s=settings.cpu_wait_timeout_s
         )
@@ -106,6 +113,8 @@ def create_app(
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
     app.middleware("http")(docs_content_policy)
+    # Added last, so outermost: the other middleware and every handler run inside the id.
+    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(filings.router)
     app.include_router(documents.router)

@@ -13,9 +13,21 @@ import uvicorn
 
 from api.app import create_app
 from api.commands import bench, export, keys, policy, reading, reverify, verification
-from api.commands.output import log_to_stderr, one_line_errors, settings_or_exit
+from api.commands.output import (
+    EXIT_USAGE,
+    exit_with,
+    log_to_stderr,
+    one_line_errors,
+    settings_or_exit,
+)
+from api.metrics import Metrics
 from api.tasks.celery import DEFAULT_QUEUE, create_celery_app
 from api.wiring import build_services, open_keyring, prepare_database
+from api.worker_metrics import (
+    WorkerMetricsConfigError,
+    prepare_multiprocess_dir,
+    serve_worker_metrics,
+)
 from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
 from intake.retention import RetentionService
 from storage.sql.migrate import upgrade_database
@@ -72,7 +84,11 @@ def worker(
         ),
     ] = False,
 ) -> None:
-    """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://)."""
+    """Run a Celery worker for INTAKE_QUEUE_URL (redis:// or amqp://).
+
+    With INTAKE_WORKER_METRICS_PORT set, it serves its Prometheus metrics there
+    (PROMETHEUS_MULTIPROC_DIR must name a directory for the worker processes' files).
+    """
     settings = settings_or_exit()
     if settings.is_local_queue:
         typer.echo(
@@ -81,8 +97,22 @@ def worker(
             err=True,
         )
         raise typer.Exit(code=2)
+    metrics_dir = None
+    if settings.worker_metrics_port is not None:
+        try:
+            metrics_dir = prepare_multiprocess_dir()
+        except WorkerMetricsConfigError as error:
+            exit_with(str(error), code=EXIT_USAGE)
+    metrics = Metrics()
     with one_line_errors():
-        services = build_services(settings, migrate_embedded=True)
+        services = build_services(settings, migrate_embedded=True, metrics=metrics)
+        if metrics_dir is not None and settings.worker_metrics_port is not None:
+            serve_worker_metrics(
+                metrics,
+                folder=metrics_dir,
+                host=settings.worker_metrics_host,
+                port=settings.worker_metrics_port,
+            )
     celery = create_celery_app(
         settings.queue_url,
         handlers=services.handlers,

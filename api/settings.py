@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     """How often due webhook deliveries (retries, and any a dead process left) are sent."""
     webhook_max_endpoints: int = Field(default=10, gt=0)
     """Webhook endpoints one app key may register."""
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """``intake worker`` serves its Prometheus metrics on this port (unset: not served);
+    needs ``PROMETHEUS_MULTIPROC_DIR`` (see README, Observability)."""
+    worker_metrics_host: str = "127.0.0.1"
+    """Interface of the worker's metrics port (``0.0.0.0`` in a container)."""
 
     @property
     def policy_candidates_resolved(self) -> Path:

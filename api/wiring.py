@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from api.instruments import MeteredReviewService, MetricsEvents, TimedPageReader
+from api.metrics import Metrics
 from api.settings import Settings
-from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
+from api.tasks.broker import QueueProbe, open_queue_probe
+from api.tasks.celery import DEFAULT_QUEUE, CeleryTaskDispatcher, create_celery_app
 from api.tasks.handlers import IntakeTaskHandlers
 from api.tasks.local import LocalTaskDispatcher
 from api.webhook_http import HttpxWebhookTransport, resolve_host
@@ -77,12 +80,15 @@ class Services:
     webhooks: WebhookService
     webhook_sender: WebhookSender
     webhook_transport: HttpxWebhookTransport
+    metrics: Metrics
+    queue: QueueProbe
 
     def close(self) -> None:
         """Let queued local tasks finish, then release the database."""
         if isinstance(self.dispatcher, LocalTaskDispatcher):
             self.dispatcher.shutdown(wait=True)
         self.webhook_transport.close()
+        self.queue.close()
         self.engine.dispose()
 
 
@@ -146,6 +152,7 @@ def build_services(
     reader: PageReader | None = None,
     clock: Clock | None = None,
     migrate_embedded: bool = False,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Open the database, blob store and task queue the settings name and wire the use cases.
 
@@ -155,6 +162,7 @@ def build_services(
         clock: The clock; the system clock when omitted.
         migrate_embedded: Migrate the embedded SQLite database first (the server
             and workers do); otherwise its schema must be current already.
+        metrics: Where the work is measured (the app's); a registry of its own when omitted.
 
     Raises:
         SchemaNotCurrentError: The database has no schema, or an older one.
@@ -165,6 +173,7 @@ def build_services(
     """
     book = load_packs(settings.policy_dir)
     keyring = prepare_database(settings, migrate_embedded=migrate_embedded)
+    metrics = metrics or Metrics()
     reader = reader or build_reader(settings)
     engine = create_database_engine(settings.database_url_resolved)
     uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine, keyring)
@@ -176,13 +185,13 @@ def build_services(
     clock = clock or SystemClock()
     limits = settings.upload_limits()
     outbox = WebhookOutbox(describe=event_data(lambda: reader.version))
-    events = FanOut(outbox)
+    events = FanOut(MetricsEvents(metrics), outbox)
     analysis = AnalysisService(
         uow_factory,
         blobs=blobs,
         assess=assess_quality,
         limits=limits,
-        reader=reader,
+        reader=TimedPageReader(reader, metrics),
         events=events,
         now=clock.now,
     )
@@ -213,11 +222,13 @@ def build_services(
         lease=timedelta(seconds=max(60.0, 4 * settings.webhook_timeout_s)),
     )
     dispatcher: LocalTaskDispatcher | CeleryTaskDispatcher
+    queue: QueueProbe
     if settings.is_local_queue:
-        dispatcher = LocalTaskDispatcher(
+        dispatcher = queue = LocalTaskDispatcher(
             handlers, max_workers=settings.task_workers, webhooks=sender
         )
     else:
+        queue = open_queue_probe(settings.queue_url, queues=[DEFAULT_QUEUE])
         dispatcher = CeleryTaskDispatcher(
             create_celery_app(
                 settings.queue_url,
@@ -236,6 +247,7 @@ def build_services(
         max_endpoints=settings.webhook_max_endpoints,
         dispatch=dispatcher.deliver_webhook,
     )
+    metrics.queue_depth.watch(queue.depths)
     return Services(
         settings=settings,
         engine=engine,
@@ -257,8 +269,11 @@ def build_services(
         webhooks=webhooks,
         webhook_sender=sender,
         webhook_transport=transport,
-        review=ReviewService(
+        metrics=metrics,
+        queue=queue,
+        review=MeteredReviewService(
             uow_factory,
+            metrics=metrics,
             book=book,
             clock=clock,
             verification=verification,

@@ -29,22 +29,33 @@ def _readiness(services: Services) -> dict[str, bool]:
         "database": database,
         "schema": database and schema_is_current(services.engine),
         "blobs": services.blobs.is_ready(),
+        "queue": services.queue.is_ready(),
     }
 
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "A dependency does not answer; `checks` says which."}},
+    responses={
+        503: {"description": "A dependency does not answer; `checks` and `failed` say which."}
+    },
 )
 async def get_readiness(services: ServicesDep) -> JSONResponse:
-    """The database answers at the code's schema, and the blob store answers."""
+    """The database answers at the code's schema, the blob store answers, the broker answers.
+
+    ``checks`` holds every part (``database``, ``schema``, ``blobs``, ``queue``),
+    ``failed`` the ones that did not answer, so a 503 names what to fix.
+    """
     checks = await run_in_threadpool(_readiness, services)
-    ready = all(checks.values())
-    body: dict[str, Any] = {"status": "ready" if ready else "unavailable", "checks": checks}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    failed = [name for name, ok in checks.items() if not ok]
+    body: dict[str, Any] = {
+        "status": "unavailable" if failed else "ready",
+        "checks": checks,
+        "failed": failed,
+    }
+    return JSONResponse(body, status_code=503 if failed else 200)
 
 
 @router.get("/metrics", response_class=Response)
 async def get_metrics(metrics: MetricsDep) -> Response:
-    """Prometheus text: request counts and latency by route, upload outcomes."""
+    """Prometheus text: requests, uploads, reading, verification, decisions, review, queue."""
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

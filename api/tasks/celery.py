@@ -9,6 +9,10 @@ Tasks are acknowledged only after they finish (``task_acks_late``) and a
 worker takes one task at a time, so a crashed worker's task is delivered
 again: handlers must be idempotent, which the reading cache and the
 append-only verification runs make them.
+
+A task sent while a request is handled carries the request's id in a message
+header (``request_id``); the worker binds it to the log context while the task
+runs, so the task's events can be found with the request's.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from uuid import UUID
 
 import structlog
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
+from api.request_id import LOG_KEY, current_request_id
 from intake.domain import DeliveryId, DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
@@ -64,19 +70,41 @@ class CeleryTaskDispatcher:
         self._app = app
 
     def analyse_document(self, document_id: DocumentId) -> None:
-        self._app.send_task(ANALYSE_DOCUMENT, args=[str(document_id)])
+        self._app.send_task(ANALYSE_DOCUMENT, args=[str(document_id)], headers=_headers())
         log.info("intake.task.sent", task=ANALYSE_DOCUMENT, document_id=str(document_id))
 
     def verify_filing(self, filing_id: FilingId) -> None:
-        self._app.send_task(VERIFY_FILING, args=[str(filing_id)])
+        self._app.send_task(VERIFY_FILING, args=[str(filing_id)], headers=_headers())
         log.info("intake.task.sent", task=VERIFY_FILING, filing_id=str(filing_id))
 
     def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
-        self._app.send_task(REVERIFY_BATCH, args=[str(job_id), [str(i) for i in filing_ids]])
+        self._app.send_task(
+            REVERIFY_BATCH, args=[str(job_id), [str(i) for i in filing_ids]], headers=_headers()
+        )
         log.info("intake.task.sent", task=REVERIFY_BATCH, job_id=str(job_id), size=len(filing_ids))
 
     def deliver_webhook(self, delivery_id: DeliveryId) -> None:
-        self._app.send_task(DELIVER_WEBHOOK, args=[str(delivery_id)])
+        self._app.send_task(DELIVER_WEBHOOK, args=[str(delivery_id)], headers=_headers())
+
+
+def _headers() -> dict[str, str]:
+    request_id = current_request_id()
+    return {LOG_KEY: request_id} if request_id else {}
+
+
+def _bind_request_id(task: Any = None, **_: Any) -> None:
+    request_id = task.request.get(LOG_KEY) if task is not None else None
+    if isinstance(request_id, str):
+        structlog.contextvars.bind_contextvars(**{LOG_KEY: request_id})
+
+
+def _unbind_request_id(**_: Any) -> None:
+    structlog.contextvars.unbind_contextvars(LOG_KEY)
+
+
+# Signals are process-wide: connected once, whatever number of apps is created.
+task_prerun.connect(_bind_request_id, weak=False, dispatch_uid="intake.request_id.bind")
+task_postrun.connect(_unbind_request_id, weak=False, dispatch_uid="intake.request_id.unbind")
 
 
 def result_backend_for(queue_url: str) -> str:

@@ -3,14 +3,17 @@
 Selected by ``INTAKE_QUEUE_URL=local://`` (the default). Use cases call it
 only after their transaction committed, so the task always finds its rows.
 A task's failure is logged and never reaches the request that dispatched it;
-the handlers record per-document failures themselves.
+the handlers record per-document failures themselves. A task runs in a copy
+of the dispatching context, so its log events carry the request's id.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 import structlog
 
@@ -20,6 +23,10 @@ from intake.domain import DeliveryId, DocumentId, FilingId, JobId
 log = structlog.get_logger(__name__)
 
 _Id = TypeVar("_Id", DocumentId, FilingId)
+_P = ParamSpec("_P")
+
+LOCAL_QUEUE: Final = "local"
+"""The ``queue`` label of the in-process pool in ``intake_queue_depth``."""
 
 
 class LocalTaskDispatcher:
@@ -37,6 +44,9 @@ class LocalTaskDispatcher:
         self._executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="intake-task"
         )
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self._closed = False
 
     def analyse_document(self, document_id: DocumentId) -> None:
         self._submit("analyse_document", self._handlers.analyse_document, document_id)
@@ -45,7 +55,7 @@ class LocalTaskDispatcher:
         self._submit("verify_filing", self._handlers.verify_filing, filing_id)
 
     def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
-        future = self._executor.submit(self._handlers.reverify_batch, job_id, filing_ids)
+        future = self._run(self._handlers.reverify_batch, job_id, filing_ids)
         future.add_done_callback(
             lambda done: _log_outcome(done, task="reverify_batch", item=str(job_id))
         )
@@ -53,7 +63,7 @@ class LocalTaskDispatcher:
     def deliver_webhook(self, delivery_id: DeliveryId) -> None:
         if self._webhooks is None:
             raise RuntimeError("this dispatcher was built without webhooks")
-        future = self._executor.submit(self._webhooks.deliver, delivery_id)
+        future = self._run(self._webhooks.deliver, delivery_id)
         future.add_done_callback(
             lambda done: _log_outcome(done, task="deliver_webhook", item=str(delivery_id))
         )
@@ -69,11 +79,52 @@ class LocalTaskDispatcher:
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking tasks; with ``wait`` let the queued ones finish first."""
+        self._closed = True
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
 
+    def is_ready(self) -> bool:
+        """Whether the pool still takes tasks (until the server stops)."""
+        return not self._closed
+
+    def depths(self) -> dict[str, int]:
+        """Tasks dispatched that no thread has started yet."""
+        with self._lock:
+            return {LOCAL_QUEUE: self._waiting}
+
+    def close(self) -> None:
+        """Nothing to release: :meth:`shutdown` stops the pool."""
+        return None
+
     def _submit(self, task: str, handler: Callable[[_Id], None], item: _Id) -> None:
-        future = self._executor.submit(handler, item)
+        future = self._run(handler, item)
         future.add_done_callback(lambda done: _log_outcome(done, task=task, item=str(item)))
+
+    def _run(
+        self, handler: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
+    ) -> Future[None]:
+        context = contextvars.copy_context()
+
+        def started() -> None:
+            with self._lock:
+                self._waiting -= 1
+            context.run(handler, *args, **kwargs)  # the result is not kept
+
+        with self._lock:
+            self._waiting += 1
+        try:
+            future = self._executor.submit(started)
+        except RuntimeError:  # the pool is shut down
+            with self._lock:
+                self._waiting -= 1
+            raise
+        # A task cancelled at shutdown never starts: it no longer waits either.
+        future.add_done_callback(lambda done: self._forget(done))
+        return future
+
+    def _forget(self, future: Future[None]) -> None:
+        if future.cancelled():
+            with self._lock:
+                self._waiting -= 1
 
 
 def _log_outcome(future: Future[Any], *, task: str, item: str) -> None:

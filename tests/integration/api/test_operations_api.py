@@ -21,7 +21,13 @@ class TestProbes:
     async def test_readyz_checks_database_and_blobs(self, api: Api) -> None:
         response = await api.client.get("/readyz")
         assert response.status_code == 200
-        assert response.json()["checks"] == {"database": True, "schema": True, "blobs": True}
+        assert response.json()["checks"] == {
+            "database": True,
+            "schema": True,
+            "blobs": True,
+            "queue": True,
+        }
+        assert response.json()["failed"] == []
 
     async def test_readyz_is_503_while_the_schema_is_behind(self, api: Api) -> None:
         with api.app.state.services.engine.begin() as connection:
@@ -29,6 +35,7 @@ class TestProbes:
         response = await api.client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["schema"] is False
+        assert response.json()["failed"] == ["schema"]
         upgrade_database(api.settings.database_url_resolved)
         assert (await api.client.get("/readyz")).status_code == 200
 
@@ -41,6 +48,7 @@ class TestProbes:
 
         assert response.status_code == 503
         assert response.json()["checks"]["blobs"] is False
+        assert response.json()["failed"] == ["blobs"]
 
 
 class TestMetrics:
