@@ -24,6 +24,7 @@ from api.routes import documents, filings, health, jobs, requirements, review
 from api.settings import Settings
 from api.tasks.periodic import PeriodicSweep
 from api.web import install_review_pages
+from api.web.demo import install_demo_page
 from api.wiring import build_services
 from intake.ports import Clock, PageReader
 
@@ -106,4 +107,5 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(health.router)
     install_review_pages(app, settings=settings, clock=clock)
+    install_demo_page(app, settings=settings)
     return app

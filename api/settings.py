@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     """How often the in-process sweep expires lapsed filings (``local://`` queue)."""
     cpu_wait_timeout_s: float = Field(default=10.0, gt=0)
     """How long an upload waits for a free decoding thread before ``503 ocr.busy``."""
+    demo: bool | None = None
+    """The applicant demo page at ``/demo``; unset, it is on only in the embedded setup."""
 
     @property
     def policy_candidates_resolved(self) -> Path:
@@ -123,6 +125,13 @@ class Settings(BaseSettings):
     @property
     def uses_dev_keys(self) -> bool:
         return self.api_keys is None
+
+    @property
+    def demo_enabled(self) -> bool:
+        """``INTAKE_DEMO`` when set; else on only with SQLite and the development keys."""
+        if self.demo is not None:
+            return self.demo
+        return self.uses_dev_keys and is_embedded(self.database_url_resolved)
 
     @property
     def is_local_queue(self) -> bool:
