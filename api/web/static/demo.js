@@ -126,6 +126,7 @@
         return;
       }
       state.filing = answer.body;
+      main.dataset.filing = answer.body.id;
       Array.prototype.forEach.call(form.elements, function (field) { field.disabled = true; });
       note("已创建备案（编号 " + answer.body.id.slice(0, 8) + "），请上传材料。", false);
       document.getElementById("step-upload").dataset.disabled = "false";
