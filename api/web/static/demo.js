@@ -273,7 +273,7 @@
     verdictBox.dataset.decision = verdict.decision;
     var banner = el("p", "decision " + verdict.decision, labels.decisions[verdict.decision]);
     verdictBox.appendChild(banner);
-    if (verdict.valid_from || verdict.valid_until) {
+    if (verdict.decision === "approve" && (verdict.valid_from || verdict.valid_until)) {
       verdictBox.appendChild(el("p", "valid",
         "有效期：" + (verdict.valid_from || "") + " 至 " + (verdict.valid_until || "长期")));
     }
