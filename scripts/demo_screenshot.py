@@ -71,7 +71,7 @@ def _play(page: Any, base: str, scenario: Scenario, photos: list[Path]) -> None:
     page.fill("#name", facts.applicant_name)
     page.fill("#id_number", facts.applicant_id_number)
     page.click("#create")
-    page.wait_for_selector("#filing-note.ok")
+    page.wait_for_selector("#main[data-filing]", state="attached")
     page.set_input_files("#files", [str(p) for p in photos])
     page.wait_for_selector(
         f'#uploads[data-pending="0"] li.upload:nth-child({len(photos)})'

@@ -7,9 +7,9 @@ default only for the embedded setup (``make run``: SQLite and the development
 keys) and answers 404 wherever it is off (``INTAKE_DEMO``, see
 :attr:`api.settings.Settings.demo_enabled`).
 
-Only with the development keys is an app key written into the page (those keys
-are public and only valid in that setup); elsewhere the person using the page
-types one in.
+Only in the embedded setup is an app key written into the page: the
+development one, which is public and valid only there; elsewhere the person
+using the page types one in.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from api.web.labels import ACTIONS, DECISIONS, KINDS, OUTCOMES, STATUSES
 from intake.domain import FilingType, Role, Scheme
 from intake.identity import fake_id_number
 from intake.sla import CHINA_TZ
+from storage.sql.migrate import is_embedded
 from verifiers.policy import NATIONAL, PolicyBook
 from verifiers.regions import load_region_table
 
@@ -79,8 +80,12 @@ router = APIRouter(prefix="/demo", include_in_schema=False)
 
 
 def dev_app_key(settings: Settings) -> str:
-    """The app key written into the page: the development one, and only with the dev keys."""
-    if not settings.uses_dev_keys:
+    """The app key written into the page: the development one, only in the embedded setup.
+
+    Elsewhere (configured keys, or a server database even with the development
+    keys) the page carries no key and the person using it types one in.
+    """
+    if not (settings.uses_dev_keys and is_embedded(settings.database_url_resolved)):
         return ""
     return next(k for k, p in parse_api_keys(DEV_API_KEYS).items() if p.role is Role.APP)
 

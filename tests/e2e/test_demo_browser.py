@@ -239,7 +239,7 @@ class TestApplicantDemo:
     def test_file_upload_submit_then_supply_the_missing_card(self, page: Any, demo: Demo) -> None:
         _fill(page, demo)
         page.click("#create")
-        page.wait_for_selector("#filing-note.ok")
+        page.wait_for_selector("#main[data-filing]", state="attached")
         assert page.is_disabled("#name")
         assert page.is_disabled("#submit")
 

@@ -104,31 +104,32 @@
     form.elements.commitment.checked = false;
   }
 
-  function note(text, error) {
+  // kind: "ok" (the filing exists), "error" (refused) or "" (working on it).
+  function note(text, kind) {
     var line = document.getElementById("filing-note");
     line.textContent = text;
-    line.className = "note" + (error ? " error" : " ok");
+    line.className = kind ? "note " + kind : "note";
   }
 
   function createFiling(event) {
     event.preventDefault();
     if (!appKey()) {
-      note("请先输入 App 密钥。", true);
+      note("请先输入 App 密钥。", "error");
       return;
     }
     var button = document.getElementById("create");
     button.disabled = true;
-    note("正在创建备案…", false);
+    note("正在创建备案…", "");
     call("POST", "/v1/filings", filingBody()).then(function (answer) {
       if (!answer.ok) {
         button.disabled = false;
-        note("未能创建备案：" + answer.problem, true);
+        note("未能创建备案：" + answer.problem, "error");
         return;
       }
       state.filing = answer.body;
       main.dataset.filing = answer.body.id;
       Array.prototype.forEach.call(form.elements, function (field) { field.disabled = true; });
-      note("已创建备案（编号 " + answer.body.id.slice(0, 8) + "），请上传材料。", false);
+      note("已创建备案（编号 " + answer.body.id.slice(0, 8) + "），请上传材料。", "ok");
       document.getElementById("step-upload").dataset.disabled = "false";
       document.getElementById("step-submit").dataset.disabled = "false";
       showStatus(answer.body.status);

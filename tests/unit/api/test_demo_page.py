@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.settings import Settings
+from api.web.demo import dev_app_key
 from intake.identity import normalise_id_number
 from tests.fakes import FakeReader
 
@@ -122,6 +123,14 @@ class TestDemoPageOn:
         assert 'id="app-key"' in response.text
         assert "demo-test-app-key" not in response.text
         assert "dev-app-key" not in response.text
+
+    def test_a_server_database_gets_no_key_even_with_the_development_keys(
+        self, tmp_path: Path
+    ) -> None:
+        settings = _settings(tmp_path, demo=True, database_url=_POSTGRES)
+        assert settings.uses_dev_keys
+        assert dev_app_key(settings) == ""
+        assert dev_app_key(_settings(tmp_path)) == "dev-app-key"
 
     async def test_the_page_is_never_cached_and_runs_only_its_own_script(
         self, tmp_path: Path
