@@ -15,6 +15,7 @@ using the page types one in.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +27,7 @@ from starlette.responses import FileResponse, Response
 from api.deps import ServicesDep
 from api.settings import DEV_API_KEYS, Settings, parse_api_keys
 from api.web.labels import ACTIONS, DECISIONS, KINDS, OUTCOMES, STATUSES
+from api.wiring import Services
 from intake.domain import FilingType, Role, Scheme
 from intake.identity import fake_id_number
 from intake.sla import CHINA_TZ
@@ -69,11 +71,41 @@ _REGIONS: Final = (
 _SCHEMES: Final = {Scheme.EMPLOYEE: "职工医保", Scheme.RESIDENT: "城乡居民医保"}
 _SURNAMES: Final = "王李张刘陈杨黄赵吴周徐孙马朱胡郭"
 _GIVEN: Final = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚华建国志红"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Example:
+    """A filing the form offers as an example; the applicant is made up on each page load."""
+
+    filing_type: FilingType
+    insured: str
+    treatment: str
+    scheme: Scheme
+    starts_in_days: int
+
+
 _EXAMPLES: Final = (
-    # (filing type, insured region, treatment region, scheme, days from today to the start)
-    (FilingType.LONG_TERM_RESIDENT, "320500", "310000", Scheme.EMPLOYEE, 7),
-    (FilingType.REFERRAL, "321000", "310000", Scheme.RESIDENT, 0),
-    (FilingType.RETIREE_RESETTLED, "350200", "440300", Scheme.EMPLOYEE, 14),
+    _Example(
+        filing_type=FilingType.LONG_TERM_RESIDENT,
+        insured="320500",
+        treatment="310000",
+        scheme=Scheme.EMPLOYEE,
+        starts_in_days=7,
+    ),
+    _Example(
+        filing_type=FilingType.REFERRAL,
+        insured="321000",
+        treatment="310000",
+        scheme=Scheme.RESIDENT,
+        starts_in_days=0,
+    ),
+    _Example(
+        filing_type=FilingType.RETIREE_RESETTLED,
+        insured="350200",
+        treatment="440300",
+        scheme=Scheme.EMPLOYEE,
+        starts_in_days=14,
+    ),
 )
 
 router = APIRouter(prefix="/demo", include_in_schema=False)
@@ -90,21 +122,20 @@ def dev_app_key(settings: Settings) -> str:
     return next(k for k, p in parse_api_keys(DEV_API_KEYS).items() if p.role is Role.APP)
 
 
-def _example(rng: random.Random, today: date, example: tuple[Any, ...]) -> dict[str, Any]:
+def _example(rng: random.Random, today: date, example: _Example) -> dict[str, str]:
     """A made-up applicant and filing for the form (the ID number has a valid check digit)."""
-    filing_type, insured, treatment, scheme, days = example
-    retiree = filing_type is FilingType.RETIREE_RESETTLED
+    retiree = example.filing_type is FilingType.RETIREE_RESETTLED
     age = rng.randint(61, 80) if retiree else rng.randint(25, 58)
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
     given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
     return {
-        "filing_type": filing_type.value,
-        "insured_region": insured,
-        "treatment_region": treatment,
-        "scheme": scheme.value,
-        "start_date": (today + timedelta(days=days)).isoformat(),
+        "filing_type": example.filing_type.value,
+        "insured_region": example.insured,
+        "treatment_region": example.treatment,
+        "scheme": example.scheme.value,
+        "start_date": (today + timedelta(days=example.starts_in_days)).isoformat(),
         "name": rng.choice(_SURNAMES) + given,
-        "id_number": fake_id_number(rng, region=insured, birth=birth),
+        "id_number": fake_id_number(rng, region=example.insured, birth=birth),
         "phone": f"138{rng.randint(0, 99_999_999):08d}",
     }
 
@@ -116,7 +147,7 @@ def _filing_types(book: PolicyBook) -> list[tuple[str, str]]:
     ]
 
 
-def _page_context(request: Request, services: ServicesDep) -> dict[str, Any]:
+def _page_context(request: Request, services: Services) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     today = services.clock.now().astimezone(CHINA_TZ).date()
     rng = random.Random()  # noqa: S311 -- made-up example people, not secrets

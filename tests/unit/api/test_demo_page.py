@@ -174,3 +174,18 @@ class TestDemoPageOn:
         for example in labels["examples"]:
             normalise_id_number(example["id_number"], today=datetime.now(UTC).date())
         assert labels["decisions"]["needs_materials"] == "需补充材料"
+
+    async def test_every_example_is_a_filing_the_api_accepts(self, tmp_path: Path) -> None:
+        async with _client(_settings(tmp_path)) as client:
+            page = (await client.get("/demo")).text
+            block = re.search(r'id="demo-labels">(.+?)</script>', page)
+            assert block is not None
+            for example in json.loads(block.group(1))["examples"]:
+                person = {k: example.pop(k) for k in ("name", "id_number", "phone")}
+                created = await client.post(
+                    "/v1/filings",
+                    json={"applicant": person, **example},
+                    headers={"Authorization": "Bearer dev-app-key"},
+                )
+                assert created.status_code == 201, created.text
+                assert created.json()["filing_type"] == example["filing_type"]
