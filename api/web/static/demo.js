@@ -13,7 +13,8 @@
   var verdictBox = document.getElementById("verdict");
   var UPLOADABLE = ["draft", "needs_materials", "provisional"];
   var SUBMITTABLE = ["draft", "needs_materials"];
-  var state = { filing: null, status: "", example: 0, timer: null, polls: 0, pending: 0 };
+  // `round` counts submissions: a poll answered after a newer submission is stale and dropped.
+  var state = { filing: null, status: "", example: 0, timer: null, polls: 0, pending: 0, round: 0 };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -269,6 +270,10 @@
 
   function showVerdict(filing) {
     var verdict = filing.verdict;
+    // Drawn again only when something changed, so an opened list stays open between polls.
+    var shown = verdict.verified_at + "/" + (filing.review ? filing.review.decided_at : "");
+    if (!verdictBox.hidden && verdictBox.dataset.shown === shown) return;
+    verdictBox.dataset.shown = shown;
     verdictBox.textContent = "";
     verdictBox.hidden = false;
     verdictBox.dataset.decision = verdict.decision;
@@ -326,9 +331,11 @@
   }
 
   function refresh() {
+    var round = state.round;
     state.timer = null;
     state.polls += 1;
     call("GET", "/v1/filings/" + state.filing.id).then(function (answer) {
+      if (round !== state.round) return;
       if (!answer.ok) {
         statusLine.textContent = "暂时无法获取备案状态：" + answer.problem;
         if (state.polls < 1000) schedule(3000);
@@ -346,10 +353,15 @@
 
   function submit() {
     submitButton.disabled = true;
+    state.round += 1;
+    // No poll until the submission is answered: one sent before it would bring the old verdict.
+    if (state.timer !== null) window.clearTimeout(state.timer);
+    state.timer = null;
     call("POST", "/v1/filings/" + state.filing.id + "/submit").then(function (answer) {
       if (!answer.ok) {
         statusLine.textContent = "未能提交：" + answer.problem;
         updateSubmit();
+        schedule(1000);
         return;
       }
       verdictBox.hidden = true;
