@@ -26,6 +26,7 @@ from api.settings import Settings
 from api.tasks.local import LocalTaskDispatcher
 from api.tasks.periodic import PeriodicSweep
 from api.web import install_review_pages
+from api.web.demo import install_demo_page
 from api.wiring import Services, build_services
 from intake.ports import Clock, PageReader
 
@@ -125,6 +126,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(health.router)
     install_review_pages(app, settings=settings, clock=clock)
+    install_demo_page(app, settings=settings)
     return app
 
 

@@ -60,6 +60,8 @@ def serve(
             typer.echo(f"  {principal.role.value:<9} Authorization: Bearer {key}")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  # a wildcard is not a URL to open
     typer.echo(f"API docs: http://{shown_host}:{port}/docs")
+    if settings.demo_enabled:
+        typer.echo(f"Applicant demo: http://{shown_host}:{port}/demo")
     # uvicorn's loggers go through ours (log_config=None), which mask ID numbers.
     uvicorn.run(application, host=host, port=port, log_level="info", log_config=None)
 

@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     needs ``PROMETHEUS_MULTIPROC_DIR`` (see README, Observability)."""
     worker_metrics_host: str = "127.0.0.1"
     """Interface of the worker's metrics port (``0.0.0.0`` in a container)."""
+    demo: bool | None = None
+    """The applicant demo page at ``/demo``; unset, it is on only in the embedded setup."""
 
     @property
     def policy_candidates_resolved(self) -> Path:
@@ -139,6 +141,13 @@ class Settings(BaseSettings):
     @property
     def uses_dev_keys(self) -> bool:
         return self.api_keys is None
+
+    @property
+    def demo_enabled(self) -> bool:
+        """``INTAKE_DEMO`` when set; else on only with SQLite and the development keys."""
+        if self.demo is not None:
+            return self.demo
+        return self.uses_dev_keys and is_embedded(self.database_url_resolved)
 
     @property
     def is_local_queue(self) -> bool:
