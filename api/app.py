@@ -77,7 +77,6 @@ def create_app(
             interval_s=settings.expiry_interval_s,
             name="expire-filings",
         )
-        services.webhook_sender.set_observer(metrics.count_webhook_delivery)
         webhook_sweep = PeriodicSweep(
             _sweep_webhooks(services),
             interval_s=settings.webhook_sweep_interval_s,

@@ -248,6 +248,7 @@ def build_services(
         dispatch=dispatcher.deliver_webhook,
     )
     metrics.queue_depth.watch(queue.depths)
+    sender.set_observer(metrics.count_webhook_delivery)
     return Services(
         settings=settings,
         engine=engine,
