@@ -1,16 +1,29 @@
-"""A content-addressed blob store in a local directory."""
+"""A content-addressed blob store in a local directory, encrypted at rest."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Final
 
 import structlog
 
+from storage.blobs.envelope import (
+    HEADER_MAX,
+    envelope_kid,
+    is_envelope,
+    open_envelope,
+    rewrap_envelope,
+    seal_envelope,
+)
 from storage.blobs.keys import is_blob_key, key_of, sharded_parts
+from storage.crypto import Keyring
 from storage.errors import (
     BlobChecksumMismatchError,
     BlobNotFoundError,
@@ -20,10 +33,48 @@ from storage.errors import (
 log = structlog.get_logger(__name__)
 
 _TEMP_PREFIX = ".tmp-"
+PLAINTEXT: Final = "(plaintext)"
+"""The :meth:`LocalBlobStore.key_usage` label of blobs written before encryption."""
+DAMAGED: Final = "(damaged)"
+"""The :meth:`LocalBlobStore.key_usage` label of files whose envelope header is broken."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResealReport:
+    """What :meth:`LocalBlobStore.reseal` did.
+
+    Attributes:
+        rewrapped: envelopes whose data key is now wrapped by the active key.
+        encrypted: plaintext blobs (written before encryption) now encrypted.
+        current: blobs already under the active key, left alone.
+        damaged: keys of blobs that could not be resealed (corrupt), left as they were.
+    """
+
+    rewrapped: int = 0
+    encrypted: int = 0
+    current: int = 0
+    damaged: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return self.rewrapped + self.encrypted
+
+
+class _Outcome(Enum):
+    REWRAPPED = "rewrapped"
+    ENCRYPTED = "encrypted"
+    CURRENT = "current"
+    DAMAGED = "damaged"
+    GONE = "gone"
 
 
 class LocalBlobStore:
     """Blobs as files under ``root``, named by their SHA-256 in ``ab/cd/abcd...`` folders.
+
+    Each file is an envelope (:mod:`storage.blobs.envelope`): the content
+    encrypted under its own data key, wrapped by the keyring's active key.
+    Files written before encryption (plain content, no envelope magic) are
+    still read; :meth:`reseal` encrypts them.
 
     A blob is written to a temporary file in its final folder, flushed to disk,
     renamed into place and the folder synced, so a crash leaves either the
@@ -31,16 +82,19 @@ class LocalBlobStore:
     :meth:`keys` ignores).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, keyring: Keyring) -> None:
         """Open (and create if needed) the store at ``root``.
 
         Args:
             root: the directory holding the blobs.
+            keyring: the keys; the active one wraps new blobs' data keys, the
+                others open blobs written before a rotation.
 
         Raises:
             StorageUnavailableError: the directory cannot be created.
         """
         self._root = root
+        self._keyring = keyring
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -72,9 +126,10 @@ class LocalBlobStore:
         path = self.path_of(key)
         if path.is_file():
             return key
+        envelope = seal_envelope(data, sha256=key, keyring=self._keyring)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._write_atomically(path, data)
+            self._write_atomically(path, envelope)
         except OSError as e:
             raise StorageUnavailableError(backend="local", reason=str(e)) from e
         log.debug("storage.blob.stored", sha256=key, size=len(data), backend="local")
@@ -96,24 +151,36 @@ class LocalBlobStore:
         _fsync_directory(path.parent)
 
     def get(self, sha256: str) -> bytes:
-        """Return the blob, verifying its checksum.
+        """Return the blob, decrypted, verifying its checksum.
 
         Raises:
             BlobNotFoundError: no blob under that key.
-            BlobChecksumMismatchError: the stored bytes do not hash to the key.
+            BlobChecksumMismatchError: the stored bytes do not hash to the key, or
+                the envelope fails its integrity check (altered, or another blob's).
+            BlobKeyUnavailableError: the blob's key is not in the keyring.
             InvalidBlobKeyError: the key is not a SHA-256.
         """
-        path = self.path_of(sha256)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as e:
-            raise BlobNotFoundError(sha256) from e
-        except OSError as e:
-            raise StorageUnavailableError(backend="local", reason=str(e)) from e
+        stored = self._read(self.path_of(sha256), sha256)
+        # Uploads are stored only after their type is detected from their bytes
+        # (JPEG, PNG, PDF), so no plaintext blob starts with the envelope's magic.
+        if is_envelope(stored):
+            data = open_envelope(stored, sha256=sha256, keyring=self._keyring)
+        else:
+            data = stored
         actual = key_of(data)
         if actual != sha256:
             raise BlobChecksumMismatchError(sha256, actual=actual)
         return data
+
+    @staticmethod
+    def _read(path: Path, sha256: str, *, limit: int = -1) -> bytes:
+        try:
+            with path.open("rb") as stored:
+                return stored.read(limit)
+        except FileNotFoundError as e:
+            raise BlobNotFoundError(sha256) from e
+        except OSError as e:
+            raise StorageUnavailableError(backend="local", reason=str(e)) from e
 
     def exists(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
@@ -137,6 +204,91 @@ class LocalBlobStore:
     def is_ready(self) -> bool:
         """Whether the root is a directory this process can write to."""
         return self._root.is_dir() and os.access(self._root, os.W_OK | os.X_OK)
+
+    def key_usage(self) -> Counter[str]:
+        """How many blobs each key id wraps; :data:`PLAINTEXT` counts unencrypted ones.
+
+        Only each file's header is read.
+        """
+        usage: Counter[str] = Counter()
+        for key in self.keys():
+            try:
+                head = self._read(self.path_of(key), key, limit=HEADER_MAX)
+            except BlobNotFoundError:
+                continue  # deleted while we listed
+            if not is_envelope(head):
+                usage[PLAINTEXT] += 1
+                continue
+            try:
+                usage[envelope_kid(head, sha256=key)] += 1
+            except BlobChecksumMismatchError:
+                usage[DAMAGED] += 1
+        return usage
+
+    def reseal(self) -> ResealReport:
+        """Wrap every blob's data key with the active key, and encrypt plaintext blobs.
+
+        Each blob is replaced atomically, one at a time, so the work can stop
+        anywhere and run again: blobs already under the active key are skipped.
+        A blob deleted meanwhile is not brought back. Corrupt blobs are left as
+        they are and listed in the report.
+
+        Raises:
+            BlobKeyUnavailableError: a blob's key is not in the keyring.
+            StorageUnavailableError: a file could not be read or written.
+        """
+        counts: Counter[_Outcome] = Counter()
+        damaged: list[str] = []
+        for key in self.keys():
+            outcome = self._reseal_one(key)
+            counts[outcome] += 1
+            if outcome is _Outcome.DAMAGED:
+                damaged.append(key)
+                log.warning("storage.blob.reseal_damaged", sha256=key)
+        report = ResealReport(
+            rewrapped=counts[_Outcome.REWRAPPED],
+            encrypted=counts[_Outcome.ENCRYPTED],
+            current=counts[_Outcome.CURRENT],
+            damaged=tuple(sorted(damaged)),
+        )
+        log.info(
+            "storage.blobs.resealed",
+            active=self._keyring.active,
+            rewrapped=report.rewrapped,
+            encrypted=report.encrypted,
+            current=report.current,
+            damaged=len(report.damaged),
+        )
+        return report
+
+    def _reseal_one(self, key: str) -> _Outcome:
+        path = self.path_of(key)
+        try:
+            head = self._read(path, key, limit=HEADER_MAX)
+            if is_envelope(head) and envelope_kid(head, sha256=key) == self._keyring.active:
+                return _Outcome.CURRENT
+            stored = self._read(path, key)
+            resealed, outcome = self._resealed(stored, key)
+        except BlobNotFoundError:
+            return _Outcome.GONE
+        except BlobChecksumMismatchError:
+            return _Outcome.DAMAGED
+        if resealed is None:
+            return outcome
+        try:
+            if not path.is_file():
+                return _Outcome.GONE  # deleted while we worked: do not bring it back
+            self._write_atomically(path, resealed)
+        except OSError as e:
+            raise StorageUnavailableError(backend="local", reason=str(e)) from e
+        return outcome
+
+    def _resealed(self, stored: bytes, key: str) -> tuple[bytes | None, _Outcome]:
+        if is_envelope(stored):
+            return rewrap_envelope(stored, sha256=key, keyring=self._keyring), _Outcome.REWRAPPED
+        if key_of(stored) != key:
+            return None, _Outcome.DAMAGED
+        return seal_envelope(stored, sha256=key, keyring=self._keyring), _Outcome.ENCRYPTED
 
 
 def _subdirectories(folder: Path) -> Iterator[Path]:

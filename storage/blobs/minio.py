@@ -10,6 +10,7 @@ import structlog
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from minio.sse import Sse, SseKMS, SseS3
 
 from storage.blobs.keys import is_blob_key, key_of, sharded_parts
 from storage.errors import (
@@ -35,22 +36,35 @@ class MinioBlobStore:
     The SHA-256 is also kept as object metadata, and every read hashes the
     bytes again, so a blob altered behind our back is never served. The bucket
     is created on the first write when it does not exist.
+
+    Every object is written with server-side encryption: SSE-S3 (keys the
+    server manages) by default, SSE-KMS under a named key when one is given.
+    The server refuses the write when it cannot encrypt (MinIO without a KMS),
+    so no blob is ever stored in the clear by mistake.
     """
 
-    def __init__(self, client: Minio, *, bucket: str) -> None:
+    def __init__(self, client: Minio, *, bucket: str, kms_key_id: str | None = None) -> None:
         """Wrap a client; no request is made until the store is used.
 
         Args:
             client: a configured ``minio.Minio`` client.
             bucket: the bucket holding the blobs.
+            kms_key_id: the KMS key encrypting objects (SSE-KMS); SSE-S3 when ``None``.
         """
         self._client = client
         self._bucket = bucket
         self._bucket_checked = False
+        self._kms_key_id = kms_key_id
+        self._sse: Sse = SseKMS(kms_key_id, {}) if kms_key_id else SseS3()
 
     @property
     def bucket(self) -> str:
         return self._bucket
+
+    @property
+    def encryption(self) -> str:
+        """The server-side encryption every write asks for, for operators."""
+        return f"SSE-KMS (key {self._kms_key_id})" if self._kms_key_id else "SSE-S3"
 
     @staticmethod
     def object_name(sha256: str) -> str:
@@ -102,6 +116,7 @@ class MinioBlobStore:
                 len(data),
                 content_type=content_type,
                 metadata={_CHECKSUM_META: key},
+                sse=self._sse,
             )
         except _TRANSPORT_ERRORS as e:
             raise _unavailable(e) from e
