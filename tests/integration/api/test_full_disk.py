@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.blobs.local import LocalBlobStore
+from storage.crypto import Keyring
 from storage.errors import StorageUnavailableError
 from tests.factories import jpeg_bytes
 from tests.integration.api.conftest import Api
@@ -51,7 +52,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_the_store_refuses_cleanly_and_leaves_no_partial_file(small_disk: Path) -> None:
-    store = LocalBlobStore(small_disk)
+    store = LocalBlobStore(small_disk, keyring=Keyring.generated())
     kept = store.put(b"small blob")
     with pytest.raises(StorageUnavailableError, match="No space left"):
         store.put(os.urandom(2 * 1024 * 1024))

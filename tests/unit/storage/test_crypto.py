@@ -57,6 +57,13 @@ def test_rotation_keeps_old_values_readable_and_seals_under_the_new_key(keyring:
         rotated.without_keys_except_active(in_use=()).open_json(old, aad="reading:1")
 
 
+def test_an_old_key_still_in_use_is_not_retired(keyring: Keyring) -> None:
+    rotated = keyring.with_new_key("k2")
+    with pytest.raises(StorageConfigError, match="k1 still seal stored data"):
+        rotated.without_keys_except_active(in_use={"k1", "k2"})
+    assert list(rotated.without_keys_except_active(in_use={"k2", "gone"}).keys) == ["k2"]
+
+
 def test_the_lookup_hash_is_stable_keyed_and_normalised(keyring: Keyring) -> None:
     other = Keyring.generated()
     assert keyring.lookup("11010119900307001x") == keyring.lookup("11010119900307001X ")
