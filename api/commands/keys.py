@@ -27,7 +27,7 @@ from api.commands.output import exit_with, log_to_stderr, one_line_errors, setti
 from api.settings import Settings
 from api.wiring import open_blobs, prepare_database
 from intake.ports import BlobStore
-from storage.blobs import LocalBlobStore, MinioBlobStore, ResealReport
+from storage.blobs import LocalBlobStore, MinioBlobStore
 from storage.crypto import Keyring, new_key, save_key_file
 from storage.sql.engine import create_database_engine
 from storage.sql.rekey import key_usage, reseal_database
@@ -74,10 +74,9 @@ def status() -> None:
     typer.echo(f"active key: {keyring.active} (from {source}); keys: {', '.join(keyring.keys)}")
     for column, counts in usage.items():
         typer.echo(f"  {column:<28} {_shown(counts)}")
+    typer.echo(f"  {'blobs':<28} {_shown(blob_usage)}")
     if isinstance(blobs, MinioBlobStore):
-        typer.echo(f"  {'blobs':<28} encrypted by the S3 server: {blobs.encryption}")
-    else:
-        typer.echo(f"  {'blobs':<28} {_shown(blob_usage)}")
+        typer.echo(f"  (blobs are encrypted by the S3 server; new objects: {blobs.encryption})")
 
 
 def _shown(counts: Counter[str]) -> str:
@@ -85,24 +84,27 @@ def _shown(counts: Counter[str]) -> str:
 
 
 def _blob_usage(blobs: BlobStore) -> Counter[str]:
-    """Local blobs by the key wrapping their data key; none for an S3 store."""
-    return blobs.key_usage() if isinstance(blobs, LocalBlobStore) else Counter()
+    """Local blobs by the key wrapping their data key; S3 objects by their encryption."""
+    if isinstance(blobs, LocalBlobStore | MinioBlobStore):
+        return blobs.key_usage()
+    return Counter()
 
 
 def _reseal_blobs(blobs: BlobStore, keyring: Keyring) -> None:
-    if not isinstance(blobs, LocalBlobStore):
+    """Local blobs: wrap their data keys with the active key; S3: encrypt what is not."""
+    if isinstance(blobs, LocalBlobStore):
+        target = keyring.active
+    elif isinstance(blobs, MinioBlobStore):
+        target = blobs.encryption
+    else:
         return
     report = blobs.reseal()
-    typer.echo(_reseal_line(report, keyring.active))
-    for key in report.damaged:
-        typer.echo(f"blob {key} is damaged and was left as it is", err=True)
-
-
-def _reseal_line(report: ResealReport, active: str) -> str:
-    return (
-        f"{report.changed} blob(s) sealed again under {active} "
+    typer.echo(
+        f"{report.changed} blob(s) sealed again under {target} "
         f"({report.rewrapped} re-wrapped, {report.encrypted} encrypted for the first time)"
     )
+    for key in report.damaged:
+        typer.echo(f"blob {key} is damaged and was left as it is", err=True)
 
 
 @app.command("rotate")

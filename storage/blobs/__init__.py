@@ -10,8 +10,9 @@ import urllib3
 from minio import Minio
 
 from intake.ports import BlobStore
-from storage.blobs.local import LocalBlobStore, ResealReport
+from storage.blobs.local import LocalBlobStore
 from storage.blobs.minio import MinioBlobStore
+from storage.blobs.rotation import ResealReport
 from storage.blobs.urls import FileBlobUrl, S3BlobUrl, parse_blob_url
 from storage.crypto import Keyring
 

@@ -7,10 +7,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Final
 
 import structlog
 
@@ -23,6 +20,7 @@ from storage.blobs.envelope import (
     seal_envelope,
 )
 from storage.blobs.keys import is_blob_key, key_of, sharded_parts
+from storage.blobs.rotation import DAMAGED, PLAINTEXT, ResealOutcome, ResealReport, tally
 from storage.crypto import Keyring
 from storage.errors import (
     BlobChecksumMismatchError,
@@ -33,39 +31,6 @@ from storage.errors import (
 log = structlog.get_logger(__name__)
 
 _TEMP_PREFIX = ".tmp-"
-PLAINTEXT: Final = "(plaintext)"
-"""The :meth:`LocalBlobStore.key_usage` label of blobs written before encryption."""
-DAMAGED: Final = "(damaged)"
-"""The :meth:`LocalBlobStore.key_usage` label of files whose envelope header is broken."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResealReport:
-    """What :meth:`LocalBlobStore.reseal` did.
-
-    Attributes:
-        rewrapped: envelopes whose data key is now wrapped by the active key.
-        encrypted: plaintext blobs (written before encryption) now encrypted.
-        current: blobs already under the active key, left alone.
-        damaged: keys of blobs that could not be resealed (corrupt), left as they were.
-    """
-
-    rewrapped: int = 0
-    encrypted: int = 0
-    current: int = 0
-    damaged: tuple[str, ...] = ()
-
-    @property
-    def changed(self) -> int:
-        return self.rewrapped + self.encrypted
-
-
-class _Outcome(Enum):
-    REWRAPPED = "rewrapped"
-    ENCRYPTED = "encrypted"
-    CURRENT = "current"
-    DAMAGED = "damaged"
-    GONE = "gone"
 
 
 class LocalBlobStore:
@@ -237,20 +202,7 @@ class LocalBlobStore:
             BlobKeyUnavailableError: a blob's key is not in the keyring.
             StorageUnavailableError: a file could not be read or written.
         """
-        counts: Counter[_Outcome] = Counter()
-        damaged: list[str] = []
-        for key in self.keys():
-            outcome = self._reseal_one(key)
-            counts[outcome] += 1
-            if outcome is _Outcome.DAMAGED:
-                damaged.append(key)
-                log.warning("storage.blob.reseal_damaged", sha256=key)
-        report = ResealReport(
-            rewrapped=counts[_Outcome.REWRAPPED],
-            encrypted=counts[_Outcome.ENCRYPTED],
-            current=counts[_Outcome.CURRENT],
-            damaged=tuple(sorted(damaged)),
-        )
+        report = tally((key, self._reseal_one(key)) for key in self.keys())
         log.info(
             "storage.blobs.resealed",
             active=self._keyring.active,
@@ -261,34 +213,42 @@ class LocalBlobStore:
         )
         return report
 
-    def _reseal_one(self, key: str) -> _Outcome:
+    def _reseal_one(self, key: str) -> ResealOutcome:
+        outcome = self._reseal_file(key)
+        if outcome is ResealOutcome.DAMAGED:
+            log.warning("storage.blob.reseal_damaged", sha256=key, backend="local")
+        return outcome
+
+    def _reseal_file(self, key: str) -> ResealOutcome:
         path = self.path_of(key)
         try:
             head = self._read(path, key, limit=HEADER_MAX)
             if is_envelope(head) and envelope_kid(head, sha256=key) == self._keyring.active:
-                return _Outcome.CURRENT
+                return ResealOutcome.CURRENT
             stored = self._read(path, key)
             resealed, outcome = self._resealed(stored, key)
         except BlobNotFoundError:
-            return _Outcome.GONE
+            return ResealOutcome.GONE
         except BlobChecksumMismatchError:
-            return _Outcome.DAMAGED
+            return ResealOutcome.DAMAGED
         if resealed is None:
             return outcome
         try:
             if not path.is_file():
-                return _Outcome.GONE  # deleted while we worked: do not bring it back
+                return ResealOutcome.GONE  # deleted while we worked: do not bring it back
             self._write_atomically(path, resealed)
         except OSError as e:
             raise StorageUnavailableError(backend="local", reason=str(e)) from e
         return outcome
 
-    def _resealed(self, stored: bytes, key: str) -> tuple[bytes | None, _Outcome]:
+    def _resealed(self, stored: bytes, key: str) -> tuple[bytes | None, ResealOutcome]:
         if is_envelope(stored):
-            return rewrap_envelope(stored, sha256=key, keyring=self._keyring), _Outcome.REWRAPPED
+            rewrapped = rewrap_envelope(stored, sha256=key, keyring=self._keyring)
+            return rewrapped, ResealOutcome.REWRAPPED
         if key_of(stored) != key:
-            return None, _Outcome.DAMAGED
-        return seal_envelope(stored, sha256=key, keyring=self._keyring), _Outcome.ENCRYPTED
+            return None, ResealOutcome.DAMAGED  # left as found, for the operator to inspect
+        sealed = seal_envelope(stored, sha256=key, keyring=self._keyring)
+        return sealed, ResealOutcome.ENCRYPTED
 
 
 def _subdirectories(folder: Path) -> Iterator[Path]:

@@ -10,7 +10,7 @@ import pytest
 from storage.blobs import LocalBlobStore
 from storage.blobs.envelope import MAGIC, envelope_kid
 from storage.blobs.keys import key_of
-from storage.blobs.local import DAMAGED, PLAINTEXT
+from storage.blobs.rotation import DAMAGED, PLAINTEXT
 from storage.crypto import Keyring
 from storage.errors import BlobChecksumMismatchError, BlobKeyUnavailableError
 

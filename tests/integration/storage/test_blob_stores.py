@@ -21,6 +21,7 @@ from storage.blobs import (
 )
 from storage.blobs.envelope import MAGIC
 from storage.blobs.keys import key_of
+from storage.blobs.rotation import PLAINTEXT
 from storage.crypto import Keyring
 from storage.errors import (
     BlobChecksumMismatchError,
@@ -225,9 +226,46 @@ class TestMinioBlobStore:
             assert stat.metadata["x-amz-server-side-encryption"] == "aws:kms"
             assert stat.metadata["x-amz-server-side-encryption-aws-kms-key-id"] == "blob-key-1"
             assert store.get(key) == b"a hospital invoice"
-            assert store.encryption == "SSE-KMS (key blob-key-1)"
+            assert store.encryption == "SSE-KMS blob-key-1"
         finally:
             _drop_bucket(store)
+
+    def test_reseal_encrypts_objects_stored_in_the_clear(self, s3_store: MinioBlobStore) -> None:
+        encrypted = s3_store.put(b"stored with SSE")
+        legacy = key_of(b"stored before SSE")
+        _client(s3_store).put_object(
+            s3_store.bucket,
+            MinioBlobStore.object_name(legacy),
+            io.BytesIO(b"stored before SSE"),
+            len(b"stored before SSE"),
+            metadata={"sha256": legacy},
+        )
+        assert s3_store.key_usage() == {"SSE-S3": 1, PLAINTEXT: 1}
+
+        report = s3_store.reseal()
+
+        assert (report.encrypted, report.rewrapped, report.current) == (1, 0, 1)
+        assert s3_store.key_usage() == {"SSE-S3": 2}
+        stat = _client(s3_store).stat_object(s3_store.bucket, MinioBlobStore.object_name(legacy))
+        assert stat.metadata is not None
+        assert stat.metadata["x-amz-meta-sha256"] == legacy
+        assert s3_store.get(legacy) == b"stored before SSE"
+        assert s3_store.get(encrypted) == b"stored with SSE"
+        assert s3_store.reseal().changed == 0
+
+    def test_reseal_moves_objects_to_a_new_kms_key(self, s3_server: str) -> None:
+        bucket = f"{BUCKET_PREFIX}{uuid4().hex[:20]}"
+        old = _s3_store(s3_server, bucket, kms_key_id="blob-key-1")
+        new = _s3_store(s3_server, bucket, kms_key_id="blob-key-2")
+        try:
+            keys = [old.put(f"page {n}".encode()) for n in range(2)]
+            assert new.key_usage() == {"SSE-KMS blob-key-1": 2}
+            report = new.reseal()
+            assert (report.rewrapped, report.encrypted) == (2, 0)
+            assert new.key_usage() == {"SSE-KMS blob-key-2": 2}
+            assert [new.get(k) for k in keys] == [b"page 0", b"page 1"]
+        finally:
+            _drop_bucket(new)
 
     def test_reports_an_unreachable_server(self) -> None:
         with socket.socket() as probe:

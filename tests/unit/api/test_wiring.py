@@ -76,4 +76,4 @@ def test_an_s3_store_gets_the_kms_key_id(tmp_path: Path) -> None:
     )
     store = open_blobs(settings, Keyring.generated())
     assert isinstance(store, MinioBlobStore)
-    assert store.encryption == "SSE-KMS (key intake-blob-key)"
+    assert store.encryption == "SSE-KMS intake-blob-key"
