@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import structlog
 
@@ -154,7 +156,10 @@ class LocalBlobStore:
         """Remove the blob; removing a missing blob is a no-op."""
         path = self.path_of(sha256)
         try:
-            path.unlink(missing_ok=True)
+            with _locked(path):
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            return
         except OSError as e:
             raise StorageUnavailableError(backend="local", reason=str(e)) from e
 
@@ -195,7 +200,8 @@ class LocalBlobStore:
 
         Each blob is replaced atomically, one at a time, so the work can stop
         anywhere and run again: blobs already under the active key are skipped.
-        A blob deleted meanwhile is not brought back. Corrupt blobs are left as
+        A blob deleted meanwhile (each file is locked against :meth:`delete`
+        while it is resealed) is not brought back. Corrupt blobs are left as
         they are and listed in the report.
 
         Raises:
@@ -222,24 +228,24 @@ class LocalBlobStore:
     def _reseal_file(self, key: str) -> ResealOutcome:
         path = self.path_of(key)
         try:
-            head = self._read(path, key, limit=HEADER_MAX)
-            if is_envelope(head) and envelope_kid(head, sha256=key) == self._keyring.active:
-                return ResealOutcome.CURRENT
-            stored = self._read(path, key)
-            resealed, outcome = self._resealed(stored, key)
-        except BlobNotFoundError:
+            # Locked against delete(): a blob removed meanwhile (purge, gc)
+            # must not come back when the resealed file is renamed into place.
+            with _locked(path) as stored:
+                head = stored.read(HEADER_MAX)
+                if is_envelope(head) and envelope_kid(head, sha256=key) == self._keyring.active:
+                    return ResealOutcome.CURRENT
+                resealed, outcome = self._resealed(head + stored.read(), key)
+                if os.fstat(stored.fileno()).st_nlink == 0:
+                    return ResealOutcome.GONE
+                if resealed is not None:
+                    self._write_atomically(path, resealed)
+                return outcome
+        except FileNotFoundError:
             return ResealOutcome.GONE
         except BlobChecksumMismatchError:
             return ResealOutcome.DAMAGED
-        if resealed is None:
-            return outcome
-        try:
-            if not path.is_file():
-                return ResealOutcome.GONE  # deleted while we worked: do not bring it back
-            self._write_atomically(path, resealed)
         except OSError as e:
             raise StorageUnavailableError(backend="local", reason=str(e)) from e
-        return outcome
 
     def _resealed(self, stored: bytes, key: str) -> tuple[bytes | None, ResealOutcome]:
         if is_envelope(stored):
@@ -249,6 +255,14 @@ class LocalBlobStore:
             return None, ResealOutcome.DAMAGED  # left as found, for the operator to inspect
         sealed = seal_envelope(stored, sha256=key, keyring=self._keyring)
         return sealed, ResealOutcome.ENCRYPTED
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[BinaryIO]:
+    """The blob file, open for reading under an exclusive advisory lock."""
+    with path.open("rb") as stored:
+        fcntl.flock(stored.fileno(), fcntl.LOCK_EX)
+        yield stored
 
 
 def _subdirectories(folder: Path) -> Iterator[Path]:

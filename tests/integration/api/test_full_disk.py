@@ -61,6 +61,18 @@ def test_the_store_refuses_cleanly_and_leaves_no_partial_file(small_disk: Path) 
     assert store.get(kept) == b"small blob"
 
 
+def test_a_reseal_on_a_full_disk_keeps_every_blob_whole(small_disk: Path) -> None:
+    keyring = Keyring.generated("k1")
+    big = os.urandom(600 * 1024)
+    key = LocalBlobStore(small_disk, keyring=keyring).put(big)
+    rotated = LocalBlobStore(small_disk, keyring=keyring.with_new_key("k2"))
+    with pytest.raises(StorageUnavailableError, match="No space left"):
+        rotated.reseal()  # the re-wrapped copy does not fit beside the original
+    assert [p.name for p in small_disk.rglob("*") if p.is_file()] == [key]
+    assert rotated.key_usage() == {"k1": 1}
+    assert rotated.get(key) == big
+
+
 async def test_an_upload_onto_a_full_disk_is_503_and_stores_nothing(api: Api) -> None:
     filing_id = await api.create_filing()
     blob_dir = api.settings.data_dir / "blobs"
