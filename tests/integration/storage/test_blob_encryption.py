@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
-from storage.blobs import LocalBlobStore
+from storage.blobs import LocalBlobStore, ResealReport
 from storage.blobs.envelope import MAGIC, envelope_kid
 from storage.blobs.keys import key_of
 from storage.blobs.rotation import DAMAGED, PLAINTEXT
@@ -28,6 +30,18 @@ def keyring() -> Keyring:
 @pytest.fixture
 def store(tmp_path: Path, keyring: Keyring) -> LocalBlobStore:
     return LocalBlobStore(tmp_path, keyring=keyring)
+
+
+def _wait_until_a_lock_waits_on(path: Path) -> None:
+    """Until someone is blocked on a lock of ``path`` (``/proc/locks`` shows waiters as ``->``)."""
+    inode = f":{path.stat().st_ino} "
+    done = threading.Event()
+    for _ in range(1000):
+        lines = Path("/proc/locks").read_text().splitlines()
+        if any("->" in line and inode in line for line in lines):
+            return
+        done.wait(0.01)
+    pytest.fail(f"nothing waited for the lock on {path}")
 
 
 def _write_plaintext(store: LocalBlobStore, data: bytes) -> str:
@@ -173,6 +187,24 @@ class TestReseal:
         assert report.damaged == tuple(sorted((bad, broken_header)))
         assert after.get(good) == b"good"
         assert after.key_usage() == {"k2": 1, "k1": 1, DAMAGED: 1}
+
+    def test_a_blob_deleted_while_it_is_resealed_stays_deleted(
+        self, store: LocalBlobStore, tmp_path: Path, keyring: Keyring
+    ) -> None:
+        key = store.put(b"purged during the rotation")
+        path = store.path_of(key)
+        rotated = LocalBlobStore(tmp_path, keyring=keyring.with_new_key("k2"))
+        reports: list[ResealReport] = []
+        worker = threading.Thread(target=lambda: reports.append(rotated.reseal()))
+        with path.open("rb") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as delete() holds it
+            worker.start()
+            _wait_until_a_lock_waits_on(path)
+            path.unlink()
+        worker.join()
+        assert not path.exists()
+        assert list(rotated.keys()) == []
+        assert reports[0].changed == 0
 
     def test_stops_when_a_key_is_missing(self, store: LocalBlobStore, tmp_path: Path) -> None:
         store.put(b"under k1")
