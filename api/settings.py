@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     """The base64 key of the ID numbers' lookup hash (HMAC); never rotated."""
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
+    s3_kms_key_id: str | None = None
+    """S3 blob store: encrypt objects with SSE-KMS under this key id; SSE-S3 when unset."""
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0)
     max_pdf_pages: int = Field(default=20, gt=0)

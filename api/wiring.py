@@ -97,6 +97,22 @@ def _secret(value: object) -> str | None:
     return getter() if getter is not None else None
 
 
+def open_blobs(settings: Settings, keyring: Keyring) -> BlobStore:
+    """The blob store the settings name, local blobs encrypted with ``keyring``.
+
+    Raises:
+        StorageConfigError: The blob URL is malformed.
+        StorageUnavailableError: A local directory cannot be created.
+    """
+    return open_blob_store(
+        settings.blob_url_resolved,
+        keyring=keyring,
+        access_key=_secret(settings.s3_access_key),
+        secret_key=_secret(settings.s3_secret_key),
+        kms_key_id=settings.s3_kms_key_id,
+    )
+
+
 def build_reader(settings: Settings) -> PageReader:
     """Load the OCR engine's models (once per process) and wrap them in the page reader.
 
@@ -177,11 +193,7 @@ def build_services(
     reader = reader or build_reader(settings)
     engine = create_database_engine(settings.database_url_resolved)
     uow_factory: UnitOfWorkFactory = sql_unit_of_work_factory(engine, keyring)
-    blobs = open_blob_store(
-        settings.blob_url_resolved,
-        access_key=_secret(settings.s3_access_key),
-        secret_key=_secret(settings.s3_secret_key),
-    )
+    blobs = open_blobs(settings, keyring)
     clock = clock or SystemClock()
     limits = settings.upload_limits()
     outbox = WebhookOutbox(describe=event_data(lambda: reader.version))

@@ -28,7 +28,7 @@ from typing import Any
 
 import uvicorn
 from PIL import Image, ImageFilter
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 
 from api.app import create_app
 from api.settings import Settings
@@ -37,7 +37,7 @@ from samples.filings import Scenario, make_scenario, render_scenario
 
 _CHROMIUM = "/usr/bin/chromium"
 _OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "demo.png"
-_PHONE = {"width": 390, "height": 844}
+_PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:

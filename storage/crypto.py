@@ -23,7 +23,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -239,7 +239,22 @@ class Keyring:
             lookup_key=self.lookup_key,
         )
 
-    def without_keys_except_active(self) -> Keyring:
+    def without_keys_except_active(self, *, in_use: Collection[str]) -> Keyring:
+        """This keyring with the active key only: the old keys retired.
+
+        Args:
+            in_use: Ids of the keys something stored still needs (sealed cells,
+                blobs); retiring one of them would lose that data.
+
+        Raises:
+            StorageConfigError: An old key is still in use.
+        """
+        needed = sorted(kid for kid in in_use if kid in self.keys and kid != self.active)
+        if needed:
+            raise StorageConfigError(
+                f"key(s) {', '.join(needed)} still seal stored data: run `intake keys rotate` "
+                "until nothing uses them before removing them"
+            )
         return Keyring(
             keys={self.active: self.keys[self.active]},
             active=self.active,

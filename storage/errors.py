@@ -9,7 +9,8 @@
     └── BlobError                       about one blob (``sha256`` attribute)
         ├── InvalidBlobKeyError         the key is not a SHA-256 in lowercase hex
         ├── BlobNotFoundError           no blob under that key
-        └── BlobChecksumMismatchError   the stored bytes do not hash to the key
+        ├── BlobChecksumMismatchError   the stored bytes do not hash to the key (or fail their tag)
+        └── BlobKeyUnavailableError     the blob is encrypted under a key not configured
 
 Callers catch ``StorageError``; adapters translate third-party exceptions
 (``S3Error``, ``OSError``) into these, chaining the original.
@@ -111,12 +112,30 @@ class BlobNotFoundError(BlobError):
 
 
 class BlobChecksumMismatchError(BlobError):
-    """The stored bytes do not hash to their key: the blob is corrupt.
+    """The stored bytes do not hash to their key, or fail to decrypt: the blob is corrupt.
 
     Attributes:
-        actual: the SHA-256 of the bytes actually read.
+        actual: the SHA-256 of the bytes actually read; ``None`` when an encrypted
+            blob failed its integrity check, so no content came out to hash.
     """
 
-    def __init__(self, sha256: str, *, actual: str) -> None:
-        super().__init__(sha256, f"blob {sha256} is corrupt: its bytes hash to {actual}")
+    def __init__(self, sha256: str, *, actual: str | None) -> None:
+        reason = "it fails its integrity check" if actual is None else f"its bytes hash to {actual}"
+        super().__init__(sha256, f"blob {sha256} is corrupt: {reason}")
         self.actual = actual
+
+
+class BlobKeyUnavailableError(BlobError):
+    """The blob's data key is wrapped by a key the keyring does not hold.
+
+    Attributes:
+        kid: the id of the missing key.
+    """
+
+    def __init__(self, sha256: str, *, kid: str) -> None:
+        super().__init__(
+            sha256,
+            f"blob {sha256} is encrypted under key {kid!r}, which is not configured: "
+            "put it back in INTAKE_DATA_KEYS (or restore keys.json)",
+        )
+        self.kid = kid

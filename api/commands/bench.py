@@ -1,4 +1,4 @@
-"""``intake bench read``, ``upload``, ``review`` and ``reverify``: benchmarks, printed as JSON."""
+"""``intake bench read``, ``upload``, ``review``, ``reverify``, ``blobs``: benchmarks, as JSON."""
 
 from __future__ import annotations
 
@@ -116,3 +116,19 @@ def bench_reverify(
     with progress_bar("bench reverify", total=None, unit="filings") as steps:
         report = benchmark_reverify(filings=filings, database_url=database, seed=seed, steps=steps)
     print_json(report)
+
+
+@app.command("blobs")
+def bench_blobs(
+    count: Annotated[int, typer.Option(help="Blobs per measurement.", min=1)] = 50,
+    size_kib: Annotated[int, typer.Option(help="Size of each blob in KiB.", min=1)] = 3072,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to put the temporary store (the disk measured)."),
+    ] = None,
+) -> None:
+    """Local blob store with envelope encryption: put/get MB/s, reseal blobs per second."""
+    log_to_stderr()
+    from api.commands.blob_bench import benchmark_blobs
+
+    print_json(benchmark_blobs(count=count, size_kib=size_kib, directory=directory))

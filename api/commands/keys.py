@@ -4,8 +4,13 @@ Rotation, with keys in the environment:
 
 1. ``intake keys generate --kid k2`` prints a new entry; put it first in
    ``INTAKE_DATA_KEYS`` (keep the old one after it) on every API and worker host;
-2. ``intake keys rotate`` seals every value and blob again under ``k2``;
+2. ``intake keys rotate`` seals every value again under ``k2``, then wraps
+   every local blob's data key with ``k2`` (and encrypts blobs written before
+   encryption);
 3. when it reports that nothing names ``k1`` any more, remove ``k1``.
+
+Blobs on S3/MinIO are encrypted by the server (SSE-S3 or SSE-KMS) and do not
+use these keys.
 
 With the embedded key file (``DATA_DIR/keys.json``), ``intake keys rotate
 --new-key`` does all three.
@@ -20,7 +25,9 @@ import typer
 
 from api.commands.output import exit_with, log_to_stderr, one_line_errors, settings_or_exit
 from api.settings import Settings
-from api.wiring import prepare_database
+from api.wiring import open_blobs, prepare_database
+from intake.ports import BlobStore
+from storage.blobs import LocalBlobStore, MinioBlobStore
 from storage.crypto import Keyring, new_key, save_key_file
 from storage.sql.engine import create_database_engine
 from storage.sql.rekey import key_usage, reseal_database
@@ -61,11 +68,43 @@ def status() -> None:
             usage = key_usage(engine)
         finally:
             engine.dispose()
+        blobs = open_blobs(settings, keyring)
+        blob_usage = _blob_usage(blobs)
     source = settings.key_file if settings.uses_key_file else "INTAKE_DATA_KEYS"
     typer.echo(f"active key: {keyring.active} (from {source}); keys: {', '.join(keyring.keys)}")
     for column, counts in usage.items():
-        shown = ", ".join(f"{kid} {n}" for kid, n in sorted(counts.items())) or "empty"
-        typer.echo(f"  {column:<28} {shown}")
+        typer.echo(f"  {column:<28} {_shown(counts)}")
+    typer.echo(f"  {'blobs':<28} {_shown(blob_usage)}")
+    if isinstance(blobs, MinioBlobStore):
+        typer.echo(f"  (blobs are encrypted by the S3 server; new objects: {blobs.encryption})")
+
+
+def _shown(counts: Counter[str]) -> str:
+    return ", ".join(f"{kid} {n}" for kid, n in sorted(counts.items())) or "empty"
+
+
+def _blob_usage(blobs: BlobStore) -> Counter[str]:
+    """Local blobs by the key wrapping their data key; S3 objects by their encryption."""
+    if isinstance(blobs, LocalBlobStore | MinioBlobStore):
+        return blobs.key_usage()
+    return Counter()
+
+
+def _reseal_blobs(blobs: BlobStore, keyring: Keyring) -> None:
+    """Local blobs: wrap their data keys with the active key; S3: encrypt what is not."""
+    if isinstance(blobs, LocalBlobStore):
+        target = keyring.active
+    elif isinstance(blobs, MinioBlobStore):
+        target = blobs.encryption
+    else:
+        return
+    report = blobs.reseal()
+    typer.echo(
+        f"{report.changed} blob(s) sealed again under {target} "
+        f"({report.rewrapped} re-wrapped, {report.encrypted} encrypted for the first time)"
+    )
+    for key in report.damaged:
+        typer.echo(f"blob {key} is damaged and was left as it is", err=True)
 
 
 @app.command("rotate")
@@ -98,20 +137,29 @@ def rotate(
             usage = key_usage(engine)
         finally:
             engine.dispose()
-    typer.echo(f"{resealed} value(s) sealed again under {keyring.active}")
-    retired = sorted(
-        kid for kid in keyring.keys if kid != keyring.active and not _in_use(kid, usage)
-    )
+        typer.echo(f"{resealed} value(s) sealed again under {keyring.active}")
+        # Blobs after the database: a rotation stopped in between leaves blobs
+        # under the old key, which stays in the keyring until they are done.
+        blobs = open_blobs(settings, keyring)
+        _reseal_blobs(blobs, keyring)
+        usage["blobs"] = _blob_usage(blobs)
+        _retire(settings, keyring, usage)
+
+
+def _retire(settings: Settings, keyring: Keyring, usage: dict[str, Counter[str]]) -> None:
+    """Drop (key file) or name (environment) the old keys nothing uses any more."""
+    in_use = {kid for counts in usage.values() for kid, n in counts.items() if n}
+    old = [kid for kid in keyring.keys if kid != keyring.active]
+    for kid in sorted(set(old) & in_use):
+        where = ", ".join(name for name, counts in usage.items() if counts.get(kid))
+        typer.echo(f"key {kid} is still in use ({where}): it stays")
+    retired = sorted(set(old) - in_use)
     if not retired:
         return
-    if settings.uses_key_file:
-        save_key_file(settings.key_file, keyring.without_keys_except_active())
-        typer.echo(f"retired key(s) {', '.join(retired)} removed from {settings.key_file}")
-    else:
+    if not settings.uses_key_file:
         typer.echo(
             f"nothing is sealed with {', '.join(retired)} any more: remove it from INTAKE_DATA_KEYS"
         )
-
-
-def _in_use(kid: str, usage: dict[str, Counter[str]]) -> bool:
-    return any(counts.get(kid) for counts in usage.values())
+    elif not set(old) & in_use:
+        save_key_file(settings.key_file, keyring.without_keys_except_active(in_use=in_use))
+        typer.echo(f"retired key(s) {', '.join(retired)} removed from {settings.key_file}")

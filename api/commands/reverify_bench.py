@@ -29,7 +29,7 @@ from sqlalchemy import delete
 from api.commands.progress import SilentSteps, Steps
 from api.settings import Settings
 from api.tasks.celery import CeleryTaskDispatcher, create_celery_app
-from api.wiring import open_keyring
+from api.wiring import open_blobs, open_keyring
 from intake.analysis import NORMALISED_CONTENT_TYPE, normalise_pages
 from intake.domain import (
     Applicant,
@@ -48,14 +48,13 @@ from intake.domain import (
     Scheme,
 )
 from intake.identity import fake_id_number
-from intake.ports import UnitOfWorkFactory
+from intake.ports import BlobStore, UnitOfWorkFactory
 from intake.reverify import ReverifyService
 from intake.verification import VerificationService
 from ocr.images import FileType
 from ocr.quality import assess_quality
 from samples.filings import generate_scenarios, store_scenarios
 from samples.generate import generate_corpus
-from storage.blobs import open_blob_store
 from storage.crypto import Keyring
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
@@ -269,8 +268,10 @@ def benchmark_reread(
         settings = Settings(data_dir=data_dir, queue_url=queue_url, api_keys=SecretStr("admin:k"))
         upgrade_database(settings.database_url_resolved)
         engine = create_database_engine(settings.database_url_resolved)
-        uow_factory = sql_unit_of_work_factory(engine, open_keyring(settings))
-        _store_photos(settings, uow_factory, Path(tmp) / "photos", count=pages, seed=seed)
+        keyring = open_keyring(settings)
+        uow_factory = sql_unit_of_work_factory(engine, keyring)
+        blobs = open_blobs(settings, keyring)
+        _store_photos(settings, uow_factory, blobs, Path(tmp) / "photos", count=pages, seed=seed)
         env = {
             **os.environ,
             "INTAKE_DATA_DIR": str(data_dir),
@@ -322,10 +323,15 @@ def benchmark_reread(
 
 
 def _store_photos(
-    settings: Settings, uow_factory: UnitOfWorkFactory, folder: Path, *, count: int, seed: int
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    blobs: BlobStore,
+    folder: Path,
+    *,
+    count: int,
+    seed: int,
 ) -> None:
     """Generated photos stored as uploads are: the original, its normalised page, a document."""
-    blobs = open_blob_store(settings.blob_url_resolved)
     limits = settings.upload_limits()
     rng = random.Random(seed)  # noqa: S311  # fake people, not secrets
     for n, path in enumerate(

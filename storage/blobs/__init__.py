@@ -12,7 +12,9 @@ from minio import Minio
 from intake.ports import BlobStore
 from storage.blobs.local import LocalBlobStore
 from storage.blobs.minio import MinioBlobStore
+from storage.blobs.rotation import ResealReport
 from storage.blobs.urls import FileBlobUrl, S3BlobUrl, parse_blob_url
+from storage.crypto import Keyring
 
 # Fail fast rather than hang a request: the client's default retries a
 # refused connection for tens of seconds.
@@ -22,7 +24,12 @@ _RETRIES = 2
 
 
 def open_blob_store(
-    url: str, *, access_key: str | None = None, secret_key: str | None = None
+    url: str,
+    *,
+    keyring: Keyring,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    kms_key_id: str | None = None,
 ) -> BlobStore:
     """Open the blob store a URL names.
 
@@ -30,8 +37,12 @@ def open_blob_store(
 
     Args:
         url: ``file:///abs/path`` or ``s3://BUCKET?endpoint=HOST:PORT&secure=false``.
+        keyring: The keys encrypting local blobs (envelope encryption); an S3
+            server encrypts with its own keys instead.
         access_key: S3 access key (ignored for ``file://``).
         secret_key: S3 secret key (ignored for ``file://``).
+        kms_key_id: S3 only: encrypt objects with SSE-KMS under this key
+            instead of SSE-S3.
 
     Returns:
         A ``LocalBlobStore`` or a ``MinioBlobStore``.
@@ -42,12 +53,18 @@ def open_blob_store(
     """
     location = parse_blob_url(url)
     if isinstance(location, FileBlobUrl):
-        return LocalBlobStore(location.root)
-    return open_minio_blob_store(location, access_key=access_key, secret_key=secret_key)
+        return LocalBlobStore(location.root, keyring=keyring)
+    return open_minio_blob_store(
+        location, access_key=access_key, secret_key=secret_key, kms_key_id=kms_key_id
+    )
 
 
 def open_minio_blob_store(
-    location: S3BlobUrl, *, access_key: str | None = None, secret_key: str | None = None
+    location: S3BlobUrl,
+    *,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    kms_key_id: str | None = None,
 ) -> MinioBlobStore:
     """Build a ``MinioBlobStore`` for a parsed S3 location, with short timeouts."""
     http = urllib3.PoolManager(
@@ -63,13 +80,14 @@ def open_minio_blob_store(
         region=location.region,
         http_client=http,
     )
-    return MinioBlobStore(client, bucket=location.bucket)
+    return MinioBlobStore(client, bucket=location.bucket, kms_key_id=kms_key_id)
 
 
 __all__ = [
     "FileBlobUrl",
     "LocalBlobStore",
     "MinioBlobStore",
+    "ResealReport",
     "S3BlobUrl",
     "open_blob_store",
     "open_minio_blob_store",

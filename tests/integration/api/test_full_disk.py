@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.blobs.local import LocalBlobStore
+from storage.crypto import Keyring
 from storage.errors import StorageUnavailableError
 from tests.factories import jpeg_bytes
 from tests.integration.api.conftest import Api
@@ -51,13 +52,25 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_the_store_refuses_cleanly_and_leaves_no_partial_file(small_disk: Path) -> None:
-    store = LocalBlobStore(small_disk)
+    store = LocalBlobStore(small_disk, keyring=Keyring.generated())
     kept = store.put(b"small blob")
     with pytest.raises(StorageUnavailableError, match="No space left"):
         store.put(os.urandom(2 * 1024 * 1024))
     files = [p for p in small_disk.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [kept]  # no temp file, no half blob
     assert store.get(kept) == b"small blob"
+
+
+def test_a_reseal_on_a_full_disk_keeps_every_blob_whole(small_disk: Path) -> None:
+    keyring = Keyring.generated("k1")
+    big = os.urandom(600 * 1024)
+    key = LocalBlobStore(small_disk, keyring=keyring).put(big)
+    rotated = LocalBlobStore(small_disk, keyring=keyring.with_new_key("k2"))
+    with pytest.raises(StorageUnavailableError, match="No space left"):
+        rotated.reseal()  # the re-wrapped copy does not fit beside the original
+    assert [p.name for p in small_disk.rglob("*") if p.is_file()] == [key]
+    assert rotated.key_usage() == {"k1": 1}
+    assert rotated.get(key) == big
 
 
 async def test_an_upload_onto_a_full_disk_is_503_and_stores_nothing(api: Api) -> None:

@@ -19,7 +19,10 @@ from storage.blobs import (
     open_blob_store,
     open_minio_blob_store,
 )
+from storage.blobs.envelope import MAGIC
 from storage.blobs.keys import key_of
+from storage.blobs.rotation import PLAINTEXT
+from storage.crypto import Keyring
 from storage.errors import (
     BlobChecksumMismatchError,
     BlobNotFoundError,
@@ -35,12 +38,14 @@ ACCESS_KEY = "testing"
 SECRET_KEY = "testing"  # noqa: S105 - moto accepts any key
 
 
-def _s3_store(endpoint: str, bucket: str) -> MinioBlobStore:
+def _s3_store(endpoint: str, bucket: str, *, kms_key_id: str | None = None) -> MinioBlobStore:
     require_local(endpoint)
     if not bucket.startswith(BUCKET_PREFIX):
         pytest.fail(f"test buckets must start with {BUCKET_PREFIX!r}")
     location = S3BlobUrl(bucket=bucket, endpoint=endpoint, secure=False, region="us-east-1")
-    return open_minio_blob_store(location, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    return open_minio_blob_store(
+        location, access_key=ACCESS_KEY, secret_key=SECRET_KEY, kms_key_id=kms_key_id
+    )
 
 
 def _client(store: MinioBlobStore) -> Minio:
@@ -67,7 +72,7 @@ def s3_store(s3_server: str) -> Iterator[MinioBlobStore]:
 @pytest.fixture(params=["local", "minio"])
 def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "local":
-        return LocalBlobStore(tmp_path / "blobs")
+        return LocalBlobStore(tmp_path / "blobs", keyring=Keyring.generated())
     store: MinioBlobStore = request.getfixturevalue("s3_store")
     return store
 
@@ -128,13 +133,13 @@ class TestBlobStoreContract:
 
 class TestLocalBlobStore:
     def test_shards_files_by_the_first_four_hex_digits(self, tmp_path: Path) -> None:
-        store = LocalBlobStore(tmp_path)
+        store = LocalBlobStore(tmp_path, keyring=Keyring.generated())
         key = store.put(b"page image")
-        assert (tmp_path / key[:2] / key[2:4] / key).read_bytes() == b"page image"
+        assert (tmp_path / key[:2] / key[2:4] / key).read_bytes().startswith(MAGIC)
         assert [p.name for p in (tmp_path / key[:2] / key[2:4]).iterdir()] == [key]
 
     def test_detects_a_corrupted_file(self, tmp_path: Path) -> None:
-        store = LocalBlobStore(tmp_path)
+        store = LocalBlobStore(tmp_path, keyring=Keyring.generated())
         key = store.put(b"original bytes")
         store.path_of(key).write_bytes(b"altered bytes")
         with pytest.raises(BlobChecksumMismatchError) as raised:
@@ -143,13 +148,13 @@ class TestLocalBlobStore:
         assert raised.value.actual == key_of(b"altered bytes")
 
     def test_ignores_leftover_temporary_files(self, tmp_path: Path) -> None:
-        store = LocalBlobStore(tmp_path)
+        store = LocalBlobStore(tmp_path, keyring=Keyring.generated())
         key = store.put(b"complete")
         (store.path_of(key).parent / ".tmp-interrupted").write_bytes(b"half")
         assert list(store.keys()) == [key]
 
     def test_creates_its_root(self, tmp_path: Path) -> None:
-        store = LocalBlobStore(tmp_path / "a" / "b")
+        store = LocalBlobStore(tmp_path / "a" / "b", keyring=Keyring.generated())
         assert store.is_ready()
         assert (tmp_path / "a" / "b").is_dir()
 
@@ -189,15 +194,78 @@ class TestMinioBlobStore:
         bucket = f"{BUCKET_PREFIX}{uuid4().hex[:20]}"
         store = open_blob_store(
             f"s3://{bucket}?endpoint={s3_server}&secure=false&region=us-east-1",
+            keyring=Keyring.generated(),
             access_key=ACCESS_KEY,
             secret_key=SECRET_KEY,
+            kms_key_id="intake-blobs",
         )
         assert isinstance(store, MinioBlobStore)
         try:
             key = store.put(b"via url")
             assert store.get(key) == b"via url"
+            stat = _client(store).stat_object(store.bucket, MinioBlobStore.object_name(key))
+            assert stat.metadata is not None
+            assert stat.metadata["x-amz-server-side-encryption"] == "aws:kms"
         finally:
             _drop_bucket(store)
+
+    def test_every_object_is_stored_with_sse_s3_by_default(self, s3_store: MinioBlobStore) -> None:
+        key = s3_store.put(b"a residence permit")
+        stat = _client(s3_store).stat_object(s3_store.bucket, MinioBlobStore.object_name(key))
+        assert stat.metadata is not None
+        assert stat.metadata["x-amz-server-side-encryption"] == "AES256"
+        assert "x-amz-server-side-encryption-aws-kms-key-id" not in stat.metadata
+        assert s3_store.encryption == "SSE-S3"
+
+    def test_a_kms_key_id_asks_for_sse_kms_under_that_key(self, s3_server: str) -> None:
+        store = _s3_store(s3_server, f"{BUCKET_PREFIX}{uuid4().hex[:20]}", kms_key_id="blob-key-1")
+        try:
+            key = store.put(b"a hospital invoice")
+            stat = _client(store).stat_object(store.bucket, MinioBlobStore.object_name(key))
+            assert stat.metadata is not None
+            assert stat.metadata["x-amz-server-side-encryption"] == "aws:kms"
+            assert stat.metadata["x-amz-server-side-encryption-aws-kms-key-id"] == "blob-key-1"
+            assert store.get(key) == b"a hospital invoice"
+            assert store.encryption == "SSE-KMS blob-key-1"
+        finally:
+            _drop_bucket(store)
+
+    def test_reseal_encrypts_objects_stored_in_the_clear(self, s3_store: MinioBlobStore) -> None:
+        encrypted = s3_store.put(b"stored with SSE")
+        legacy = key_of(b"stored before SSE")
+        _client(s3_store).put_object(
+            s3_store.bucket,
+            MinioBlobStore.object_name(legacy),
+            io.BytesIO(b"stored before SSE"),
+            len(b"stored before SSE"),
+            metadata={"sha256": legacy},
+        )
+        assert s3_store.key_usage() == {"SSE-S3": 1, PLAINTEXT: 1}
+
+        report = s3_store.reseal()
+
+        assert (report.encrypted, report.rewrapped, report.current) == (1, 0, 1)
+        assert s3_store.key_usage() == {"SSE-S3": 2}
+        stat = _client(s3_store).stat_object(s3_store.bucket, MinioBlobStore.object_name(legacy))
+        assert stat.metadata is not None
+        assert stat.metadata["x-amz-meta-sha256"] == legacy
+        assert s3_store.get(legacy) == b"stored before SSE"
+        assert s3_store.get(encrypted) == b"stored with SSE"
+        assert s3_store.reseal().changed == 0
+
+    def test_reseal_moves_objects_to_a_new_kms_key(self, s3_server: str) -> None:
+        bucket = f"{BUCKET_PREFIX}{uuid4().hex[:20]}"
+        old = _s3_store(s3_server, bucket, kms_key_id="blob-key-1")
+        new = _s3_store(s3_server, bucket, kms_key_id="blob-key-2")
+        try:
+            keys = [old.put(f"page {n}".encode()) for n in range(2)]
+            assert new.key_usage() == {"SSE-KMS blob-key-1": 2}
+            report = new.reseal()
+            assert (report.rewrapped, report.encrypted) == (2, 0)
+            assert new.key_usage() == {"SSE-KMS blob-key-2": 2}
+            assert [new.get(k) for k in keys] == [b"page 0", b"page 1"]
+        finally:
+            _drop_bucket(new)
 
     def test_reports_an_unreachable_server(self) -> None:
         with socket.socket() as probe:

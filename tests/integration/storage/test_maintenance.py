@@ -9,6 +9,7 @@ import pytest
 
 from intake.maintenance import delete_orphan_blobs, find_orphan_blobs
 from storage.blobs import LocalBlobStore
+from storage.crypto import Keyring
 from storage.sql import SqlUnitOfWork
 from tests.integration.storage.factories import make_document, make_filing, make_page
 
@@ -37,7 +38,7 @@ class TestOrphanBlobs:
     def test_finds_only_unreferenced_blobs(
         self, tmp_path: Path, uow_factory: Callable[[], SqlUnitOfWork]
     ) -> None:
-        blobs = LocalBlobStore(tmp_path)
+        blobs = LocalBlobStore(tmp_path, keyring=Keyring.generated())
         referenced = _store_document(blobs, uow_factory)
         orphans = sorted(blobs.put(f"crashed upload {i}".encode()) for i in range(3))
         assert find_orphan_blobs(blobs=blobs, uow_factory=uow_factory) == orphans
@@ -46,7 +47,7 @@ class TestOrphanBlobs:
     def test_deletes_candidates_still_unreferenced(
         self, tmp_path: Path, uow_factory: Callable[[], SqlUnitOfWork]
     ) -> None:
-        blobs = LocalBlobStore(tmp_path)
+        blobs = LocalBlobStore(tmp_path, keyring=Keyring.generated())
         orphan = blobs.put(b"left behind")
         late = blobs.put(b"%PDF-1.7 an upload")
         candidates = find_orphan_blobs(blobs=blobs, uow_factory=uow_factory)

@@ -133,7 +133,9 @@ def test_rotation_seals_everything_again_under_the_new_key(
     after = key_usage(database_engine)
     assert set().union(*after.values()) == {"k2"}
     assert reseal_database(database_engine, rotated) == 0  # nothing left to do
-    only_new = sql_unit_of_work_factory(database_engine, rotated.without_keys_except_active())
+    only_new = sql_unit_of_work_factory(
+        database_engine, rotated.without_keys_except_active(in_use=())
+    )
     with only_new() as uow:
         (found,) = uow.filings.list(applicant_id_number=applicant)
         assert found.applicant.id_number == applicant

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from storage.blobs import LocalBlobStore
+from storage.blobs.envelope import MAGIC
+from storage.blobs.keys import key_of
 from storage.crypto import Keyring, load_key_file
 from storage.sql import sql_unit_of_work_factory
 from storage.sql.engine import create_database_engine
@@ -96,7 +100,7 @@ def test_rotation_with_keys_in_the_environment(
     result = runner.invoke(app, ["keys", "rotate"])
     assert result.exit_code == 0, result.output
     assert "nothing is sealed with k1 any more" in result.stdout
-    assert _read_back(data_dir, new.without_keys_except_active(), id_number) == id_number
+    assert _read_back(data_dir, new.without_keys_except_active(in_use=()), id_number) == id_number
 
 
 @pytest.mark.usefixtures("structlog_defaults")
@@ -118,3 +122,65 @@ def test_a_server_database_needs_keys_in_the_environment(
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 1
     assert "INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY must be set" in result.output
+
+
+def _blob_store(data_dir: Path, keyring: Keyring) -> LocalBlobStore:
+    return LocalBlobStore(data_dir / "blobs", keyring=keyring)
+
+
+def _write_plaintext_blob(store: LocalBlobStore, data: bytes) -> str:
+    """A blob as stores wrote them before encryption."""
+    path = store.path_of(key_of(data))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return key_of(data)
+
+
+@pytest.mark.usefixtures("structlog_defaults")
+def test_rotation_reseals_the_blobs_and_status_counts_them(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTAKE_BLOB_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    first = load_key_file(data_dir / "keys.json", create=False)
+    store = _blob_store(data_dir, first)
+    contents = [b"page one", b"page two", b"an upload from before encryption"]
+    keys = [store.put(contents[0]), store.put(contents[1])]
+    keys.append(_write_plaintext_blob(store, contents[2]))
+
+    status = runner.invoke(app, ["keys", "status"])
+    assert status.exit_code == 0, status.output
+    assert re.search(r"blobs\s+\(plaintext\) 1, k1 2", status.stdout)
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--new-key"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "3 blob(s) sealed again under k2 (2 re-wrapped, 1 encrypted" in rotated.stdout
+    assert "retired key(s) k1 removed" in rotated.stdout
+    second = load_key_file(data_dir / "keys.json", create=False)
+    assert list(second.keys) == ["k2"]
+    assert [_blob_store(data_dir, second).get(k) for k in keys] == contents
+    assert re.search(r"blobs\s+k2 3", runner.invoke(app, ["keys", "status"]).stdout)
+
+
+@pytest.mark.usefixtures("structlog_defaults")
+def test_a_key_still_wrapping_a_blob_is_kept(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTAKE_BLOB_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    store = _blob_store(data_dir, load_key_file(data_dir / "keys.json", create=False))
+    store.put(b"fine")
+    damaged = store.put(b"damaged")
+    path = store.path_of(damaged)
+    raw = bytearray(path.read_bytes())
+    raw[len(MAGIC) + 2 + 2 + 12] ^= 0x01  # inside the wrapped data key: it no longer opens
+    path.write_bytes(bytes(raw))
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--new-key"])
+
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 blob(s) sealed again under k2" in rotated.stdout
+    assert f"blob {damaged} is damaged" in rotated.stderr
+    assert "key k1 is still in use (blobs): it stays" in rotated.stdout
+    assert "retired" not in rotated.stdout
+    assert list(load_key_file(data_dir / "keys.json", create=False).keys) == ["k2", "k1"]

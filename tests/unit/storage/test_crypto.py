@@ -54,7 +54,14 @@ def test_rotation_keeps_old_values_readable_and_seals_under_the_new_key(keyring:
     assert rotated.open_json(old, aad="reading:1") == {"name": "张三"}
     assert Keyring.json_kid(rotated.seal_json({}, aad="")) == "k2"
     with pytest.raises(SealError, match="not configured"):
-        rotated.without_keys_except_active().open_json(old, aad="reading:1")
+        rotated.without_keys_except_active(in_use=()).open_json(old, aad="reading:1")
+
+
+def test_an_old_key_still_in_use_is_not_retired(keyring: Keyring) -> None:
+    rotated = keyring.with_new_key("k2")
+    with pytest.raises(StorageConfigError, match="k1 still seal stored data"):
+        rotated.without_keys_except_active(in_use={"k1", "k2"})
+    assert list(rotated.without_keys_except_active(in_use={"k2", "gone"}).keys) == ["k2"]
 
 
 def test_the_lookup_hash_is_stable_keyed_and_normalised(keyring: Keyring) -> None:

@@ -12,6 +12,7 @@ from storage.blobs import (
     open_blob_store,
     parse_blob_url,
 )
+from storage.crypto import Keyring
 from storage.errors import StorageConfigError
 
 
@@ -79,13 +80,14 @@ class TestParseBlobUrl:
 
 class TestOpenBlobStore:
     def test_opens_a_local_store(self, tmp_path: Path) -> None:
-        store = open_blob_store(f"file://{tmp_path}/blobs")
+        store = open_blob_store(f"file://{tmp_path}/blobs", keyring=Keyring.generated())
         assert isinstance(store, LocalBlobStore)
         assert store.root == tmp_path / "blobs"
 
     def test_opens_a_minio_store_without_contacting_it(self) -> None:
         store = open_blob_store(
             "s3://intake-blobs?endpoint=127.0.0.1:1&secure=false",
+            keyring=Keyring.generated(),
             access_key="k",
             secret_key="s",  # noqa: S106 - not a real secret
         )
