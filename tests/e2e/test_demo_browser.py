@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from PIL import ImageFilter
 
 from ocr.domain import DocumentKind
 from samples.filings import Scenario, make_scenario, render_scenario
+from tests.live import free_port, wait_until_ready
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -54,27 +53,6 @@ class Demo:
     """A sharp photo of the identity card (ID card or social-security card)."""
     blurry: Path
     """The same card out of focus."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"intake serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("intake serve did not become ready")
 
 
 def _photos(scenario: Scenario, folder: Path) -> tuple[list[Path], Path, Path]:
@@ -111,14 +89,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         pack="national", seed=3, filing_type="long_term_resident", proof="hukou"
     )
     proof, identity, blurry = _photos(scenario, root)
-    port = _free_port()
+    port = free_port()
     log = (root / "server.log").open("wb")
     process = subprocess.Popen(
         [str(INTAKE), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(base, process)
+        wait_until_ready(base, process)
         yield Demo(base=base, scenario=scenario, proof=proof, identity=identity, blurry=blurry)
     finally:
         process.terminate()

@@ -8,9 +8,6 @@ never downloads a browser.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,25 +15,18 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from api.app import create_app
 from api.settings import Settings
 from tests.fakes import FakeReader
+from tests.live import serving
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("docs-browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -46,28 +36,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         api_keys=SecretStr("app:docs-browser-key"),
         task_workers=1,
     )
-    config = uvicorn.Config(
-        create_app(settings, reader=FakeReader()),
-        host="127.0.0.1",
-        port=_free_port(),
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{config.port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(create_app(settings, reader=FakeReader())) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.live import free_port, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +30,6 @@ def walkthrough_script() -> str:
     return found.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     env = {
@@ -45,7 +37,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         "INTAKE_DATA_DIR": str(tmp_path / "var"),
     }
     subprocess.run([str(INTAKE), "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
         [str(INTAKE), "serve", "--port", str(port), "--print-dev-keys"],
@@ -55,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(base, process)
+        wait_until_ready(base, process)
         yield base
     finally:
         process.terminate()
@@ -64,20 +56,6 @@ def server(tmp_path: Path) -> Iterator[str]:
     output = (tmp_path / "server.log").read_text(errors="replace")
     assert "Bearer dev-app-key" in output
     assert f"{base}/docs" in output
-
-
-def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"intake serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("intake serve did not become ready")
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")

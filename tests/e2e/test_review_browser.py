@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from PIL import Image
 
 from api.settings import key_id
 from samples.filings import Scenario, make_scenario, render_scenario
+from tests.live import free_port, wait_until_ready
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -56,27 +56,6 @@ class Desk:
     """A filing for the claim conflict and the rejection (id)."""
     names: dict[str, str]
     artifacts: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"intake serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("intake serve did not become ready")
 
 
 def _file_scenario(base: str, scenario: Scenario) -> str:
@@ -136,14 +115,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
         "INTAKE_API_KEYS": _API_KEYS,
     }
     subprocess.run([str(INTAKE), "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     log = (root / "server.log").open("wb")
     process = subprocess.Popen(
         [str(INTAKE), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(base, process)
+        wait_until_ready(base, process)
         scenarios = [
             make_scenario(pack="national", seed=seed, defect="referral_wrong_destination")
             for seed in (5, 8)

@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from api.app import create_app
 from api.settings import Settings
 from tests.fakes import FakeReader
+from tests.live import serving
 
 pytestmark = pytest.mark.integration
 
@@ -44,13 +40,6 @@ def sdk_tour() -> str:
     return found.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(
@@ -58,34 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         api_keys=SecretStr(f"app:{KEY}"),
         task_workers=1,
     )
-    config = uvicorn.Config(
-        create_app(settings, reader=FakeReader()),
-        host="127.0.0.1",
-        port=_free_port(),
-        log_level="warning",
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{config.port}"
-    try:
-        _wait_until_ready(base)
+    with serving(create_app(settings, reader=FakeReader())) as base:
         yield base
-    finally:
-        running.should_exit = True
-        thread.join(timeout=30)
-
-
-def _wait_until_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not become ready")
 
 
 @pytest.fixture(scope="module")

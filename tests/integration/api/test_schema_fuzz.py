@@ -9,17 +9,12 @@ match its documented schema, and a 405 must name the allowed methods.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
@@ -34,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.settings import Settings
 from tests.fakes import FakeReader
+from tests.live import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -48,46 +44,15 @@ CHECKS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class _Server:
-    def __init__(self, data_dir: Path) -> None:
-        settings_ = Settings(data_dir=data_dir, api_keys=SecretStr(f"admin:{KEY}"), task_workers=1)
-        self.app = create_app(settings_, reader=FakeReader())
-        self.port = _free_port()
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
-    with _Server(tmp_path_factory.mktemp("fuzz") / "var") as running:
-        yield running
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("fuzz") / "var",
+        api_keys=SecretStr(f"admin:{KEY}"),
+        task_workers=1,
+    )
+    with serving(create_app(settings, reader=FakeReader())) as base:
+        yield base
 
 
 def _schema() -> Any:
@@ -109,9 +74,9 @@ schema = _schema()
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_generated_requests_get_documented_answers(case: Any, server: _Server) -> None:
+def test_generated_requests_get_documented_answers(case: Any, server: str) -> None:
     case.call_and_validate(
-        base_url=server.url,
+        base_url=server,
         headers={"Authorization": f"Bearer {KEY}"},
         checks=CHECKS,
     )

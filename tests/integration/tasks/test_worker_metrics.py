@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from samples.generate import generate_corpus
 from tests.factories import make_new_filing
 from tests.fakes import FakeReader
 from tests.integration.tasks.workers import own_redis_database, start_worker
+from tests.live import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -41,12 +41,6 @@ ROOT = Path(__file__).resolve().parents[3]
 def queue_url(redis_url: str) -> Iterator[str]:
     with own_redis_database(redis_url, REDIS_DB) as url:
         yield url
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _scrape(port: int) -> dict[str, float]:
@@ -80,7 +74,7 @@ def test_the_worker_serves_what_its_processes_did(queue_url: str, tmp_path: Path
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"left by a process of an earlier run")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "INTAKE_DATA_DIR": str(data_dir),
