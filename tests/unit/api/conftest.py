@@ -8,6 +8,12 @@ from pathlib import Path
 import pytest
 import structlog
 
+from api import wiring
+from api.commands import reading, verification
+from api.settings import Settings
+from intake.ports import PageReader
+from tests.fakes import FakeReader
+
 
 @pytest.fixture
 def structlog_defaults() -> Iterator[None]:
@@ -24,3 +30,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
     monkeypatch.delenv("INTAKE_POLICY_DIR", raising=False)
     return directory
+
+
+@pytest.fixture
+def fake_reader(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
+    """Every command that builds the OCR reader gets this fake instead."""
+    reader = FakeReader()
+
+    def build(settings: Settings) -> PageReader:
+        return reader
+
+    monkeypatch.setattr(reading, "build_reader", build)
+    monkeypatch.setattr(verification, "build_reader", build)
+    monkeypatch.setattr(wiring, "build_reader", build)
+    return reader

@@ -48,19 +48,6 @@ def _structlog_defaults(structlog_defaults: None) -> None:
 
 
 @pytest.fixture
-def fake_reader(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
-    reader = FakeReader()
-
-    def build(settings: Settings) -> PageReader:
-        return reader
-
-    monkeypatch.setattr(reading, "build_reader", build)
-    monkeypatch.setattr(verification, "build_reader", build)
-    monkeypatch.setattr(wiring, "build_reader", build)
-    return reader
-
-
-@pytest.fixture
 def no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if a command loads the OCR reader."""
 

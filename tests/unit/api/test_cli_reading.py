@@ -15,11 +15,8 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from api import wiring
 from api.cli import app
-from api.commands import reading, verification
-from api.settings import Settings
-from intake.ports import PageReader
+from api.commands import reading
 from ocr.domain import PageReading, PdfPageLayer, Quality, QualityProblem
 from samples.canvas import load_font
 from samples.fonts import find_face, installed_cjk_faces
@@ -34,19 +31,6 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _structlog_defaults(structlog_defaults: None) -> None:
     """Every command test leaves structlog as it found it."""
-
-
-@pytest.fixture
-def fake_reader(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
-    reader = FakeReader()
-
-    def build(settings: Settings) -> PageReader:
-        return reader
-
-    monkeypatch.setattr(reading, "build_reader", build)
-    monkeypatch.setattr(verification, "build_reader", build)
-    monkeypatch.setattr(wiring, "build_reader", build)
-    return reader
 
 
 @pytest.fixture

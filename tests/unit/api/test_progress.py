@@ -19,11 +19,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api import wiring
 from api.cli import app
-from api.commands import progress, reading
-from api.settings import Settings
-from intake.ports import PageReader
+from api.commands import progress
 from tests.factories import document_image, jpeg_bytes
 from tests.fakes import FakeReader
 
@@ -36,18 +33,6 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _structlog_defaults(structlog_defaults: None) -> None:
     """Every command test leaves structlog as it found it."""
-
-
-@pytest.fixture
-def fake_reader(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
-    reader = FakeReader()
-
-    def build(settings: Settings) -> PageReader:
-        return reader
-
-    monkeypatch.setattr(reading, "build_reader", build)
-    monkeypatch.setattr(wiring, "build_reader", build)
-    return reader
 
 
 @pytest.fixture
