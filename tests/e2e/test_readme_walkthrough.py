@@ -13,21 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.live import free_port, wait_until_ready
+from tests.readme import readme_code
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 INTAKE = Path(sys.executable).with_name("intake")
 BASH = shutil.which("bash") or "/bin/bash"
-
-
-def walkthrough_script() -> str:
-    """The bash block between the walk-through markers of README.md."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
-    found = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
-    assert found is not None, "README walk-through has no bash block"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -61,7 +53,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")
 def test_readme_walkthrough_runs_against_the_real_server(server: str) -> None:
     result = subprocess.run(
-        [BASH, "-euo", "pipefail", "-c", walkthrough_script()],
+        [BASH, "-euo", "pipefail", "-c", readme_code("walkthrough", "bash")],
         env={**os.environ, "BASE": server},
         cwd=ROOT,
         capture_output=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,10 +17,10 @@ import pytest
 
 from tests.factories import filing_payload, jpeg_bytes
 from tests.integration.api.conftest import MAX_UPLOAD_BYTES, Api, auth
+from tests.readme import readme_section
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-ROOT = Path(__file__).resolve().parents[3]
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+){0,3}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -42,8 +41,7 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def readme_operation_ids() -> set[str]:
     """The operation ids in the README's table (between its markers)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("<!-- operation-ids:start -->")[1].split("<!-- operation-ids:end -->")[0]
+    table = readme_section("operation-ids")
     return set(re.findall(r"^\| `([a-z0-9_]+)` \|", table, re.MULTILINE))
 
 

@@ -23,21 +23,13 @@ from api.app import create_app
 from api.settings import Settings
 from tests.fakes import FakeReader
 from tests.live import serving
+from tests.readme import readme_code
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 GENERATOR = Path(sys.prefix) / "tools" / "bin" / "openapi-python-client"
 KEY = "generated-client-app-key"
-
-
-def sdk_tour() -> str:
-    """The Python block between the API tour's markers of README.md."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- sdk-tour:start -->")[1].split("<!-- sdk-tour:end -->")[0]
-    found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert found is not None, "README API tour has no python block"
-    return found.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +95,7 @@ class TestGeneratedClient:
         self, server: str, generated_client: Path
     ) -> None:
         result = subprocess.run(
-            [sys.executable, "-c", sdk_tour()],
+            [sys.executable, "-c", readme_code("sdk-tour", "python")],
             env={
                 **os.environ,
                 "BASE": server,
