@@ -335,8 +335,9 @@ def _load_image(data: bytes, *, max_pixels: int) -> npt.NDArray[np.uint8]:
         with Image.open(io.BytesIO(data)) as image:
             _check_pixels(image.width, image.height, max_pixels=max_pixels)
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            return _pil_to_bgr(upright)
+            # In place: the default returns a copy even when nothing turns.
+            ImageOps.exif_transpose(image, in_place=True)
+            return _pil_to_bgr(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         # Pillow's own bomb guard fires inside open(), before our check could run.
         raise ImageTooLargeError(pixels=_declared_pixels(error), limit=max_pixels) from error
@@ -377,6 +378,12 @@ def _register_heif_opener() -> None:
 
 
 def _pil_to_bgr(image: Image.Image) -> npt.NDArray[np.uint8]:
+    # The common modes go straight to OpenCV's channel swap: the same pixels as
+    # ``convert("RGB")`` and reversing the channels, without two full-size copies.
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return np.asarray(cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+    if image.mode == "L" and "transparency" not in image.info:
+        return np.asarray(cv2.cvtColor(np.asarray(image), cv2.COLOR_GRAY2BGR), dtype=np.uint8)
     if image.mode in {"I", "I;16", "I;16L", "I;16B", "F"}:
         grey = np.asarray(image, dtype=np.float64)
         peak = 65535.0 if grey.max(initial=0.0) > 255 else 255.0
