@@ -170,7 +170,10 @@ class PageOut(BaseModel):
     number: int
     width: int
     height: int
-    image_sha256: str
+    image_sha256: str | None = Field(
+        description="SHA-256 of the normalised page image; null until the background "
+        "analysis has made it (the upload answers with the quality alone)."
+    )
     quality: PageQualityOut
 
     @classmethod
@@ -179,7 +182,7 @@ class PageOut(BaseModel):
             number=page.number,
             width=page.width,
             height=page.height,
-            image_sha256=page.image_sha256,
+            image_sha256=page.image_sha256 if page.has_image else None,
             quality=PageQualityOut.of(page.quality),
         )
 

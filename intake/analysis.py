@@ -1,13 +1,16 @@
 """The per-document task: turn a stored original into checked, normalised pages.
 
-:func:`normalise_pages` is the one place an upload becomes page images: the
-upload request calls it so the app hears about quality problems at once, and
-:class:`AnalysisService` calls it again only when the pages recorded at upload
-are missing. The task is a pipeline of small steps on one document::
+:func:`measure_pages` is what the upload request does, so the app hears about
+quality problems at once: it decodes every page and measures its quality,
+nothing more. The page records it gives have no image yet (``Page.has_image``
+is false). :func:`normalise_pages` is the one place an upload becomes page
+images (normalised JPEG, its SHA-256 and perceptual hash); the task calls it.
+The task is a pipeline of small steps on one document::
 
-    load the original (checksum verified) -> confirm or re-derive the pages
-      -> read every page (reading cache first) -> record ``analysed`` with the
-      document's kind (or ``failed`` with a reason)
+    load the original (checksum verified) -> confirm the pages, or make their
+      images (keeping the quality measured at upload) -> read every page
+      (reading cache first) -> record ``analysed`` with the document's kind
+      (or ``failed`` with a reason, and the pages made so far)
 
 Readings are cached by (page key, reader version): the same photo is never
 read twice, whichever filing it arrives in. A PDF page's key also names its
@@ -17,7 +20,7 @@ file, whose text layer the reading judges (``Document.reading_key``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final
@@ -46,6 +49,7 @@ __all__ = [
     "NormalisedPage",
     "QualityAssessor",
     "UploadLimits",
+    "measure_pages",
     "normalise_pages",
 ]
 
@@ -75,8 +79,51 @@ class NormalisedPage:
     jpeg: bytes
 
 
-def normalise_pages(
+def measure_pages(
     data: bytes, *, file_type: FileType, limits: UploadLimits, assess: QualityAssessor
+) -> list[Page]:
+    """Decode an upload within the limits and measure every page's quality (the upload's answer).
+
+    The pages come without their image: no normalised JPEG, no image hash, no
+    perceptual hash. The analysis task makes those (:func:`normalise_pages`).
+
+    Args:
+        data: The whole original file.
+        file_type: Its type, sniffed from the bytes.
+        limits: The pixel and page limits.
+        assess: The quality check run on every page.
+
+    Returns:
+        One page record per page of the original, in order, ``has_image`` false.
+
+    Raises:
+        FileError: The file cannot be decoded or breaks a limit (``ocr.errors``).
+    """
+    pages = load_pages(
+        data, file_type=file_type, max_pixels=limits.max_pixels, max_pages=limits.max_pages
+    )
+    records = []
+    for page in pages:
+        height, width = page.image.shape[:2]
+        records.append(
+            Page(
+                number=page.number,
+                image_sha256="",
+                width=int(width),
+                height=int(height),
+                quality=assess(page.image),
+            )
+        )
+    return records
+
+
+def normalise_pages(
+    data: bytes,
+    *,
+    file_type: FileType,
+    limits: UploadLimits,
+    assess: QualityAssessor,
+    measured: Sequence[Page] = (),
 ) -> list[NormalisedPage]:
     """Decode an upload into normalised JPEG pages with their quality measured.
 
@@ -84,7 +131,9 @@ def normalise_pages(
         data: The whole original file.
         file_type: Its type, sniffed from the bytes.
         limits: The pixel and page limits.
-        assess: The quality check run on every page.
+        assess: The quality check run on every page not in ``measured``.
+        measured: Pages measured already (at upload): a page of the same number
+            and size keeps its quality, the answer the app was given.
 
     Returns:
         One normalised page per page of the original, in order.
@@ -95,16 +144,18 @@ def normalise_pages(
     pages = load_pages(
         data, file_type=file_type, max_pixels=limits.max_pixels, max_pages=limits.max_pages
     )
+    known = {(p.number, p.width, p.height): p.quality for p in measured}
     normalised = []
     for page in pages:
         jpeg = encode_jpeg(page.image)
-        height, width = page.image.shape[:2]
+        height, width = (int(side) for side in page.image.shape[:2])
+        quality = known.get((page.number, width, height))
         record = Page(
             number=page.number,
             image_sha256=hashlib.sha256(jpeg).hexdigest(),
-            width=int(width),
-            height=int(height),
-            quality=assess(page.image),
+            width=width,
+            height=height,
+            quality=quality if quality is not None else assess(page.image),
             phash=perceptual_hash(page.image),
         )
         normalised.append(NormalisedPage(page=record, jpeg=jpeg))
@@ -157,6 +208,7 @@ class AnalysisService:
                 "intake.analysis.skipped", document_id=str(document_id), status=document.status
             )
             return document.status
+        pages: list[Page] | None = None
         try:
             original = self._blobs.get(document.sha256)
             pages = self._confirm_pages(document, original)
@@ -175,7 +227,10 @@ class AnalysisService:
                 exc_info=True,
             )
             reason = f"{type(error).__name__}: {error}"[:_MAX_REASON_LENGTH]
-            return self._record(document_id, status=DocumentStatus.FAILED, reason=reason)
+            # Page images made before the failure are recorded: their blobs are written.
+            return self._record(
+                document_id, status=DocumentStatus.FAILED, reason=reason, pages=pages
+            )
         kind, confidence = _document_kind(readings)
         return self._record(
             document_id,
@@ -254,15 +309,27 @@ class AnalysisService:
         return [readings[p.number] for p in pages]
 
     def _confirm_pages(self, document: Document, original: bytes) -> list[Page]:
+        """The document's pages with their images stored, made now when the upload left them out.
+
+        A page recorded at upload has its quality and no image: the images are
+        made here from the original (so is one whose blob was lost), keeping
+        the quality the app was told. The blobs are written before the caller
+        records the pages.
+        """
         recorded = document.pages
-        if recorded and all(self._blobs.exists(p.image_sha256) for p in recorded):
+        if recorded and all(p.has_image and self._blobs.exists(p.image_sha256) for p in recorded):
             return recorded
-        log.info("intake.analysis.pages_rederived", document_id=str(document.id))
+        made = bool(recorded) and not any(p.has_image for p in recorded)
+        log.info(
+            "intake.analysis.pages_made" if made else "intake.analysis.pages_rederived",
+            document_id=str(document.id),
+        )
         normalised = normalise_pages(
             original,
             file_type=sniff_file_type(original[:SNIFF_BYTES]),
             limits=self._limits,
             assess=self._assess,
+            measured=recorded,
         )
         for page in normalised:
             self._blobs.put(page.jpeg, content_type=NORMALISED_CONTENT_TYPE)

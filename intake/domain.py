@@ -126,7 +126,7 @@ class Filing:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
-    """One page of a document: the normalised image kept as a blob."""
+    """One page of a document: its quality, and the normalised image kept as a blob."""
 
     number: int
     image_sha256: str
@@ -135,6 +135,15 @@ class Page:
     quality: Quality
     phash: str = ""
     """Perceptual hash (hex) of the page image, to find near-copies."""
+
+    @property
+    def has_image(self) -> bool:
+        """Whether the normalised image is made (by the analysis task, after the upload).
+
+        Until then ``image_sha256`` and ``phash`` are empty; the number, size
+        and quality are measured at upload.
+        """
+        return bool(self.image_sha256)
 
 
 @dataclass(slots=True, kw_only=True)

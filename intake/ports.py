@@ -48,6 +48,9 @@ from intake.domain import (
 )
 from ocr.domain import PageReading, PdfPageLayer, Quality
 
+FingerprintsVersion = tuple[int, int, datetime | None]
+"""(pages, pages with their image, newest document time): see ``fingerprints_version``."""
+
 
 class FilingRepository(Protocol):
     def add(self, filing: Filing) -> None: ...
@@ -107,23 +110,31 @@ class DocumentRepository(Protocol):
     def find_by_sha256(self, filing_id: FilingId, sha256: str) -> Document | None: ...
 
     def fingerprints(self, *, exclude_filing: FilingId | None = None) -> list[PageFingerprint]:
-        """Hashes of every stored page, for duplicate detection across filings."""
+        """Hashes of every stored page image, for duplicate detection across filings.
+
+        A page whose image the analysis task has not made yet has none and is left out.
+        """
         ...
 
     def delete_for_filing(self, filing_id: FilingId) -> list[str]:
         """Delete a filing's documents with their pages (retention).
 
         Returns:
-            The blob keys they referenced: originals and page images.
+            The blob keys they referenced: originals and the page images made.
         """
         ...
 
-    def fingerprints_version(self) -> tuple[int, datetime | None]:
-        """Changes whenever a page is stored or removed: (pages, newest document time)."""
+    def fingerprints_version(self) -> FingerprintsVersion:
+        """Changes whenever a page is stored, removed or given its image.
+
+        (pages, pages with their image, newest document time): an upload adds
+        pages without images, the analysis task gives them their images and
+        perceptual hashes later, retention removes pages.
+        """
         ...
 
     def referenced_blobs(self) -> set[str]:
-        """Every blob key (SHA-256) that a document or page row points at."""
+        """Every blob key (SHA-256) that a document or page row points at (page images made)."""
         ...
 
 

@@ -3,10 +3,12 @@
 An upload is checked completely before anything is stored: the filing must
 accept uploads, the size is within the limit, the type is sniffed from the
 bytes, every page decodes within the pixel and page limits and has its
-quality measured. Only then are the blobs written (original first, then one
-normalised JPEG per page) and, after them, the document row: a row never
-points at a blob that is not there, and a refused upload leaves nothing
-behind. Follow-up work is dispatched only after the transaction committed.
+quality measured. Only then is the original written and, after it, the
+document row with its pages: a row never points at a blob that is not there,
+and a refused upload leaves nothing behind. The app is waiting, so the
+upload does only what its answer needs: the normalised page images, their
+hashes and perceptual hashes are made by the analysis task, dispatched only
+after the transaction committed.
 """
 
 from __future__ import annotations
@@ -18,19 +20,14 @@ from dataclasses import dataclass, replace
 
 import structlog
 
-from intake.analysis import (
-    NORMALISED_CONTENT_TYPE,
-    NormalisedPage,
-    QualityAssessor,
-    UploadLimits,
-    normalise_pages,
-)
+from intake.analysis import QualityAssessor, UploadLimits, measure_pages
 from intake.domain import (
     Document,
     DocumentId,
     Filing,
     FilingId,
     FilingStatus,
+    Page,
     Principal,
 )
 from intake.errors import (
@@ -61,12 +58,13 @@ class AddedDocument:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreparedUpload:
-    """An upload checked and normalised, ready to store."""
+    """An upload checked and its pages measured, ready to store."""
 
     data: bytes
     sha256: str
     file_type: FileType
-    pages: list[NormalisedPage]
+    pages: list[Page]
+    """Measured pages without their images (the analysis task makes those)."""
 
 
 class SubmissionService:
@@ -137,7 +135,7 @@ class SubmissionService:
         return AddedDocument(document=existing, created=False) if existing else None
 
     def prepare(self, data: bytes) -> PreparedUpload:
-        """Sniff, decode and normalise an upload and measure its quality (CPU only, no I/O).
+        """Sniff and decode an upload and measure its pages' quality (CPU only, no I/O).
 
         Raises:
             EmptyUploadError, UploadTooLargeError, FileError: as :meth:`add_document`.
@@ -147,7 +145,7 @@ class SubmissionService:
         if len(data) > self._limits.max_bytes:
             raise UploadTooLargeError(limit=self._limits.max_bytes)
         file_type = sniff_file_type(data[:SNIFF_BYTES])
-        pages = normalise_pages(data, file_type=file_type, limits=self._limits, assess=self._assess)
+        pages = measure_pages(data, file_type=file_type, limits=self._limits, assess=self._assess)
         return PreparedUpload(
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
@@ -163,7 +161,7 @@ class SubmissionService:
         *,
         declared_kind: DocumentKind | None = None,
     ) -> AddedDocument:
-        """Store a prepared upload (blobs, then its row) and schedule its analysis (I/O only).
+        """Store a prepared upload (the original, then its row) and schedule its analysis (I/O).
 
         Raises:
             FilingNotFoundError, InvalidTransitionError: as :meth:`find_existing`.
@@ -174,11 +172,9 @@ class SubmissionService:
             prepared.file_type,
             prepared.pages,
         )
-        # Blobs before rows: a crash in between leaves an unreferenced blob for
+        # Blob before row: a crash in between leaves an unreferenced blob for
         # `intake gc`, never a row pointing at nothing.
         self._blobs.put(data, content_type=file_type.content_type)
-        for page in pages:
-            self._blobs.put(page.jpeg, content_type=NORMALISED_CONTENT_TYPE)
         document = Document(
             id=DocumentId(self._new_id()),
             filing_id=filing_id,
@@ -188,7 +184,7 @@ class SubmissionService:
             page_count=len(pages),
             created_at=self._clock.now(),
             declared_kind=declared_kind,
-            pages=[page.page for page in pages],
+            pages=list(pages),
         )
         try:
             with self._uow_factory() as uow:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Final
 from uuid import UUID, uuid4
 
@@ -43,7 +43,7 @@ from intake.domain import (
 from intake.errors import InvalidTransitionError
 from intake.events import Decider, Event, Events, NoEvents
 from intake.filings import COMMITMENT_TYPES, visible_filing_or_raise
-from intake.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from intake.ports import Clock, FingerprintsVersion, UnitOfWork, UnitOfWorkFactory
 from intake.workflow import can_transition, ensure_transition
 from ocr.domain import DocumentKind, Field
 from verifiers import (
@@ -153,7 +153,7 @@ class VerificationService:
         self._new_id = new_id
         self._events = events or NoEvents()
         self._index_lock = threading.Lock()
-        self._index: tuple[tuple[int, datetime | None], FingerprintIndex] | None = None
+        self._index: tuple[FingerprintsVersion, FingerprintIndex] | None = None
 
     def verify_filing(self, filing_id: FilingId) -> VerificationRecord | None:
         """Verify a submitted filing whose documents are all analysed.

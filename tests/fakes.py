@@ -40,6 +40,7 @@ from intake.ports import (
     AuditRepository,
     DocumentRepository,
     FilingRepository,
+    FingerprintsVersion,
     IdempotencyRepository,
     JobRepository,
     ReadingRepository,
@@ -250,6 +251,7 @@ class FakeDocumentRepository:
                     phash=page.phash,
                 )
                 for page in document.pages
+                if page.has_image
             )
         return prints
 
@@ -257,18 +259,21 @@ class FakeDocumentRepository:
         documents = [d for d in self._store.documents.values() if d.filing_id == filing_id]
         for document in documents:
             del self._store.documents[document.id]
-        return [d.sha256 for d in documents] + [p.image_sha256 for d in documents for p in d.pages]
+        return [d.sha256 for d in documents] + [
+            p.image_sha256 for d in documents for p in d.pages if p.has_image
+        ]
 
-    def fingerprints_version(self) -> tuple[int, datetime | None]:
+    def fingerprints_version(self) -> FingerprintsVersion:
         documents = list(self._store.documents.values())
-        pages = sum(len(d.pages) for d in documents)
-        return pages, max((d.created_at for d in documents), default=None)
+        pages = [p for d in documents for p in d.pages]
+        newest = max((d.created_at for d in documents), default=None)
+        return len(pages), sum(p.has_image for p in pages), newest
 
     def referenced_blobs(self) -> set[str]:
         keys = set()
         for document in self._store.documents.values():
             keys.add(document.sha256)
-            keys.update(page.image_sha256 for page in document.pages)
+            keys.update(page.image_sha256 for page in document.pages if page.has_image)
         return keys
 
 

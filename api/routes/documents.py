@@ -251,6 +251,7 @@ async def get_page_image(
 ) -> Response:
     """The normalised page image, to the owning app key and to reviewers.
 
+    A page whose image the background analysis has not made yet is `404`.
     The page is shown in the frame its reading's boxes refer to (flattened and
     turned upright as the reader saw it), so every box of the document's
     `found` fields and of the verdict's evidence lands on its text. The
@@ -266,6 +267,9 @@ async def get_page_image(
     if not 1 <= page <= len(document.pages):
         raise DocumentNotFoundError(f"{document_id} page {page}")
     stored_page = document.pages[page - 1]
+    if not stored_page.has_image:
+        # The analysis task makes the page image shortly after the upload.
+        raise DocumentNotFoundError(f"{document_id} page {page} image (not made yet)")
     readings = await run_in_threadpool(services.filings.readings_of, document)
     reading = next((r for r in readings if r.page == page), None)
     if principal.sees_all:

@@ -183,7 +183,7 @@ def _page_of(
         if document is None or document.filing_id != filing_id:
             return None
         page = next((p for p in document.pages if p.number == number), None)
-        if page is None:
+        if page is None or not page.has_image:
             return None
         stored = uow.readings.get(document.reading_key(page), services.reader.version)
     return page, stored.reading if stored else None

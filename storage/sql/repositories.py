@@ -13,6 +13,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -42,6 +43,7 @@ from intake.ports import (
     AuditRepository,
     DocumentRepository,
     FilingRepository,
+    FingerprintsVersion,
     IdempotencyRepository,
     JobRepository,
     ReadingRepository,
@@ -306,6 +308,7 @@ class SqlDocumentRepository:
             .select_from(page_table.join(document_table).join(filing_table))
             .order_by(document_table.c.filing_id, page_table.c.document_id, page_table.c.number)
         )
+        query = query.where(page_table.c.image_sha256 != "")
         if exclude_filing is not None:
             query = query.where(document_table.c.filing_id != exclude_filing)
         return [
@@ -326,22 +329,36 @@ class SqlDocumentRepository:
     def delete_for_filing(self, filing_id: FilingId) -> list[str]:
         """Delete a filing's documents with their pages; return the blob keys they held."""
         documents = self.list_for_filing(filing_id)
-        keys = [d.sha256 for d in documents] + [p.image_sha256 for d in documents for p in d.pages]
+        keys = [d.sha256 for d in documents] + [
+            p.image_sha256 for d in documents for p in d.pages if p.has_image
+        ]
         if documents:
             self._session.execute(
                 delete(document_table).where(document_table.c.filing_id == filing_id)
             )
         return keys
 
-    def fingerprints_version(self) -> tuple[int, datetime | None]:
-        """Changes whenever a page is stored or removed: (pages, newest document time)."""
-        pages = self._session.execute(select(func.count()).select_from(page_table)).scalar_one()
+    def fingerprints_version(self) -> FingerprintsVersion:
+        """Changes whenever a page is stored, removed or given its image.
+
+        Returns:
+            (pages, pages with their image, newest document time).
+        """
+        pages, imaged = self._session.execute(
+            select(
+                func.count(),
+                func.count(case((page_table.c.image_sha256 != "", 1))),
+            ).select_from(page_table)
+        ).one()
         newest = self._session.execute(select(func.max(document_table.c.created_at))).scalar()
-        return int(pages), newest
+        return int(pages), int(imaged), newest
 
     def referenced_blobs(self) -> set[str]:
         """Every blob key (SHA-256) that a document or page row points at."""
-        query = union(select(document_table.c.sha256), select(page_table.c.image_sha256))
+        query = union(
+            select(document_table.c.sha256),
+            select(page_table.c.image_sha256).where(page_table.c.image_sha256 != ""),
+        )
         return set(self._session.execute(query).scalars())
 
 

@@ -327,6 +327,53 @@ class TestDocumentRepository:
         assert referenced == expected
         assert len(referenced) == 6
 
+    def test_pages_given_their_image_later_change_the_fingerprints(
+        self, uow_factory: UowFactory
+    ) -> None:
+        filing_id = self._filing(uow_factory)
+        # As uploaded: the pages are measured, their images not made yet.
+        pending = [make_page(1, image_sha256="", phash=""), make_page(2, image_sha256="", phash="")]
+        document = make_document(filing_id, pages=pending, page_count=2)
+        with uow_factory() as uow:
+            uow.documents.add(document)
+            uow.commit()
+        with uow_factory() as uow:
+            uploaded = uow.documents.fingerprints_version()
+            assert uow.documents.fingerprints() == []
+            assert uow.documents.referenced_blobs() == {document.sha256}
+            assert uow.documents.get(document.id) == document
+        made = [make_page(1), make_page(2)]
+        with uow_factory() as uow:
+            uow.documents.update(
+                dataclasses.replace(document, status=DocumentStatus.ANALYSED, pages=made)
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            analysed_version = uow.documents.fingerprints_version()
+            prints = uow.documents.fingerprints()
+            referenced = uow.documents.referenced_blobs()
+        assert uploaded == (2, 0, T0)
+        assert analysed_version == (2, 2, T0)
+        assert [(f.image_sha256, f.phash) for f in prints] == [
+            (p.image_sha256, p.phash) for p in made
+        ]
+        assert referenced == {document.sha256} | {p.image_sha256 for p in made}
+
+    def test_deleting_a_filing_returns_only_the_page_images_made(
+        self, uow_factory: UowFactory
+    ) -> None:
+        filing_id = self._filing(uow_factory)
+        document = make_document(
+            filing_id, pages=[make_page(1), make_page(2, image_sha256="", phash="")], page_count=2
+        )
+        with uow_factory() as uow:
+            uow.documents.add(document)
+            uow.commit()
+        with uow_factory() as uow:
+            keys = uow.documents.delete_for_filing(filing_id)
+            uow.commit()
+        assert sorted(keys) == sorted([document.sha256, document.pages[0].image_sha256])
+
 
 class TestUnitOfWork:
     def test_leaving_without_commit_rolls_back(self, uow_factory: UowFactory) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -12,7 +13,15 @@ from intake.events import EventKind, RecordedEvents
 from intake.filings import FilingService
 from intake.submission import SubmissionService
 from ocr.domain import DocumentKind, DocumentReading, PageReading, PdfPageLayer
-from tests.factories import document_image, jpeg_bytes, make_new_filing, ok_quality, pdf_bytes
+from ocr.images import decode_image
+from tests.factories import (
+    blurry_quality,
+    document_image,
+    jpeg_bytes,
+    make_new_filing,
+    ok_quality,
+    pdf_bytes,
+)
 from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader
 from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
 
@@ -31,7 +40,9 @@ class TestAnalyseDocument:
     def test_marks_a_received_document_analysed(
         self, analysis: AnalysisService, document_id: DocumentId, database: FakeDatabase
     ) -> None:
+        analysis.analyse_document(document_id)
         before = database.store.documents[document_id]
+        database.store.documents[document_id] = replace(before, status=DocumentStatus.RECEIVED)
 
         assert analysis.analyse_document(document_id) is DocumentStatus.ANALYSED
 
@@ -39,6 +50,74 @@ class TestAnalyseDocument:
         assert after.status is DocumentStatus.ANALYSED
         assert after.pages == before.pages
         assert after.failure_reason is None
+
+    def test_makes_the_page_images_the_upload_left_out(
+        self,
+        analysis: AnalysisService,
+        document_id: DocumentId,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+    ) -> None:
+        uploaded = database.store.documents[document_id].pages
+        assert [p.has_image for p in uploaded] == [False, False]
+        stored_before = set(blobs.blobs)
+
+        assert analysis.analyse_document(document_id) is DocumentStatus.ANALYSED
+
+        pages = database.store.documents[document_id].pages
+        assert [p.number for p in pages] == [1, 2]
+        for made, measured in zip(pages, uploaded, strict=True):
+            assert made.has_image
+            assert len(made.phash) == 16
+            assert blobs.content_types[made.image_sha256] == "image/jpeg"
+            assert decode_image(blobs.get(made.image_sha256)).shape[:2] == (
+                measured.height,
+                measured.width,
+            )
+            # The quality the app was told at upload is the one kept.
+            assert made.quality == measured.quality
+        assert set(blobs.blobs) - stored_before == {p.image_sha256 for p in pages}
+
+    def test_keeps_the_quality_measured_at_upload(
+        self,
+        analysis: AnalysisService,
+        document_id: DocumentId,
+        database: FakeDatabase,
+    ) -> None:
+        document = database.store.documents[document_id]
+        told = blurry_quality(np.zeros((1, 1, 3), np.uint8))
+        database.store.documents[document_id] = replace(
+            document, pages=[replace(p, quality=told) for p in document.pages]
+        )
+
+        analysis.analyse_document(document_id)
+
+        pages = database.store.documents[document_id].pages
+        assert all(p.has_image and p.quality == told for p in pages)
+
+    def test_page_images_made_before_a_failure_are_recorded(
+        self,
+        database: FakeDatabase,
+        blobs: FakeBlobStore,
+        limits: UploadLimits,
+        document_id: DocumentId,
+    ) -> None:
+        class BrokenReader(FakeReader):
+            def read_page(self, *args: object, **kwargs: object) -> PageReading:
+                raise RuntimeError("model crashed")
+
+        analysis = AnalysisService(
+            database.uow_factory,
+            blobs=blobs,
+            assess=ok_quality,
+            limits=limits,
+            reader=BrokenReader(),
+        )
+
+        assert analysis.analyse_document(document_id) is DocumentStatus.FAILED
+
+        pages = database.store.documents[document_id].pages
+        assert all(p.has_image and blobs.exists(p.image_sha256) for p in pages)
 
     def test_running_twice_changes_nothing(
         self, analysis: AnalysisService, document_id: DocumentId, database: FakeDatabase
@@ -59,7 +138,10 @@ class TestAnalyseDocument:
         database: FakeDatabase,
         blobs: FakeBlobStore,
     ) -> None:
-        pages = database.store.documents[document_id].pages
+        analysis.analyse_document(document_id)
+        document = database.store.documents[document_id]
+        database.store.documents[document_id] = replace(document, status=DocumentStatus.RECEIVED)
+        pages = document.pages
         blobs.delete(pages[1].image_sha256)
 
         assert analysis.analyse_document(document_id) is DocumentStatus.ANALYSED
@@ -95,7 +177,6 @@ class TestAnalyseDocument:
         document = database.store.documents[document_id]
         broken = jpeg_bytes()[:1500]
         blobs.blobs[document.sha256] = broken
-        blobs.delete(document.pages[0].image_sha256)
 
         assert analysis.analyse_document(document_id) is DocumentStatus.FAILED
         reason = database.store.documents[document_id].failure_reason

@@ -45,7 +45,7 @@ def filing_id(filings: FilingService, app_a: Principal) -> FilingId:
 
 
 class TestAddDocument:
-    def test_stores_blobs_then_row_and_dispatches_analysis(
+    def test_stores_the_original_then_the_row_and_dispatches_analysis(
         self,
         submission: SubmissionService,
         app_a: Principal,
@@ -70,8 +70,11 @@ class TestAddDocument:
         assert len(document.pages) == 1
         page = document.pages[0]
         assert (page.width, page.height) == (1600, 1100)
-        assert blobs.content_types[page.image_sha256] == "image/jpeg"
-        assert len(page.phash) == 16
+        assert page.quality.ok
+        # The page image, its hash and perceptual hash are the analysis task's work.
+        assert not page.has_image
+        assert (page.image_sha256, page.phash) == ("", "")
+        assert set(blobs.blobs) == {document.sha256}
         assert database.store.documents[document.id] == document
         assert dispatcher.analysed == [document.id]
 
