@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from api.app import create_app
+from ocr.domain import PageReading, PdfPageLayer, Quality
+from ocr.images import decode_image
+from storage.sql.migrate import upgrade_database
 from tests.factories import (
     blurred,
     document_image,
@@ -12,7 +22,8 @@ from tests.factories import (
     jpeg_bytes,
     pdf_bytes,
 )
-from tests.integration.api.conftest import MAX_UPLOAD_BYTES, Api, auth
+from tests.fakes import FakeClock, FakeReader
+from tests.integration.api.conftest import MAX_UPLOAD_BYTES, Api, api_settings, auth
 
 
 def _refusals() -> list[tuple[bytes, int, str]]:
@@ -205,3 +216,59 @@ class TestGetDocument:
         )
         assert response.status_code == 404
         assert response.json()["code"] == "document.not_found"
+
+
+class _HeldReader(FakeReader):
+    """Reads only once the test lets it: the document stays ``received`` until then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def read_page(
+        self,
+        image: npt.NDArray[np.uint8],
+        *,
+        page: int = 1,
+        text_layer: PdfPageLayer | None = None,
+        quality: Quality | None = None,
+    ) -> PageReading:
+        assert self.release.wait(timeout=30)
+        return super().read_page(image, page=page, text_layer=text_layer, quality=quality)
+
+
+class TestPageImageAfterUpload:
+    async def test_the_analysis_task_makes_the_page_image(self, tmp_path: Path) -> None:
+        settings = api_settings(tmp_path / "data")
+        upgrade_database(settings.database_url_resolved)
+        reader = _HeldReader()
+        app = create_app(settings, reader=reader, clock=FakeClock(datetime.now(UTC)))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                api = Api(client=client, app=app, settings=settings, clock=FakeClock())
+                filing_id = await api.create_filing()
+                data = jpeg_bytes()
+
+                created = (await api.upload(filing_id, data)).json()
+                image_url = f"/v1/filings/{filing_id}/documents/{created['id']}/pages/1/image"
+                waiting = await client.get(image_url, headers=auth())
+                only_original = {p.name for p in api.blob_files()}
+                reader.release.set()
+                analysed = await api.wait_for_document(filing_id, created["id"])
+                shown = await client.get(image_url, headers=auth())
+
+        # The answer carries the quality; the page image is not made yet.
+        assert created["quality"] == {"ok": True, "problems": []}
+        assert created["pages"][0]["image_sha256"] is None
+        assert (created["pages"][0]["width"], created["pages"][0]["height"]) == (1600, 1100)
+        assert waiting.status_code == 404
+        assert waiting.json()["code"] == "document.not_found"
+        assert only_original == {hashlib.sha256(data).hexdigest()}
+        # The task made it, from the same pixels, and kept the quality the app was told.
+        page = analysed["pages"][0]
+        assert page["image_sha256"] is not None
+        assert page["quality"] == created["pages"][0]["quality"]
+        assert {p.name for p in api.blob_files()} == only_original | {page["image_sha256"]}
+        assert shown.status_code == 200
+        assert decode_image(shown.content).shape[:2] == (1100, 1600)
