@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -189,6 +191,58 @@ class TestVerifyFiling:
             uow.commit()
         _service(database, book, _clock_on(scenario.facts.filed_on)).verify_filing(copied.id)
         assert _status(database, copied.id) is FilingStatus.NEEDS_REVIEW
+
+    def test_pages_given_their_image_after_the_index_was_loaded_are_found(
+        self, book: PolicyBook
+    ) -> None:
+        database = FakeDatabase()
+        scenario = make_scenario(pack="national", seed=3, filing_type="referral", book=book)
+        first = _store_scenario(database, scenario)
+        with database.uow_factory() as uow:
+            made = uow.documents.list_for_filing(first.id)
+            # As uploaded: measured, the page images not made yet.
+            for document in made:
+                pending = [
+                    dataclasses.replace(p, image_sha256="", phash="") for p in document.pages
+                ]
+                uow.documents.update(dataclasses.replace(document, pages=pending))
+            uow.commit()
+        other = make_scenario(pack="national", seed=4, filing_type="referral", book=book)
+        copied = _store_scenario(database, scenario)
+        with database.uow_factory() as uow:
+            stolen = uow.filings.get(copied.id)
+            assert stolen is not None
+            stolen.applicant = Applicant(
+                name=other.facts.applicant_name,
+                id_number=other.facts.applicant_id_number,
+                phone="13812345678",
+            )
+            uow.filings.update(stolen)
+            uow.commit()
+        service = _service(database, book, _clock_on(scenario.facts.filed_on))
+        before = service.verify_filing(copied.id)
+        # The analysis task gives the first filing's pages their images and hashes.
+        with database.uow_factory() as uow:
+            for document in made:
+                uow.documents.update(document)
+            again = uow.filings.get(copied.id)
+            assert again is not None
+            again.status = FilingStatus.SUBMITTED
+            uow.filings.update(again)
+            uow.commit()
+
+        after = service.verify_filing(copied.id)
+
+        assert before is not None
+        assert after is not None
+        same_image = "duplicates.same_image"
+        assert not _failed(before.verdict, same_image)  # nothing to compare with yet
+        assert _failed(after.verdict, same_image)
+        assert _status(database, copied.id) is FilingStatus.NEEDS_REVIEW
+
+
+def _failed(verdict: dict[str, Any], code: str) -> bool:
+    return any(c["code"] == code and c["outcome"] == "fail" for c in verdict["checks"])
 
 
 class TestEvents:
