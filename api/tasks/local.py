@@ -5,11 +5,16 @@ only after their transaction committed, so the task always finds its rows.
 A task's failure is logged and never reaches the request that dispatched it;
 the handlers record per-document failures themselves. A task runs in a copy
 of the dispatching context, so its log events carry the request's id.
+
+The task threads run at a lower CPU priority (:data:`TASK_NICENESS`) than
+the request threads: an upload's answer is awaited by the app, while
+reading a page can wait a moment for the cores.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +33,22 @@ _P = ParamSpec("_P")
 LOCAL_QUEUE: Final = "local"
 """The ``queue`` label of the in-process pool in ``intake_queue_depth``."""
 
+TASK_NICENESS: Final = 10
+"""How much nicer than the server's request threads a task thread is (Linux ``nice``)."""
+
+
+def lower_thread_priority(niceness: int = TASK_NICENESS) -> None:
+    """Make the calling thread yield the CPU to the process's other threads.
+
+    On Linux each thread has its own nice value; raising it needs no privilege.
+    Elsewhere (or if refused) the thread keeps its priority.
+    """
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
+    except (AttributeError, OSError) as error:
+        log.info("api.task.priority_unchanged", reason=str(error))
+
 
 class LocalTaskDispatcher:
     """Runs follow-up work on a fixed number of threads of this process."""
@@ -42,7 +63,9 @@ class LocalTaskDispatcher:
         self._handlers = handlers
         self._webhooks = webhooks
         self._executor = ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="intake-task"
+            max_workers=max_workers,
+            thread_name_prefix="intake-task",
+            initializer=lower_thread_priority,
         )
         self._waiting = 0
         self._lock = threading.Lock()

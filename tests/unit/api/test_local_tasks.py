@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Sequence
 
-from api.tasks.local import LocalTaskDispatcher
+import pytest
+
+from api.tasks.local import TASK_NICENESS, LocalTaskDispatcher
 from intake.domain import DocumentId, FilingId, JobId
 
 
@@ -12,10 +16,13 @@ class _Handlers:
     def __init__(self) -> None:
         self.seen: list[uuid.UUID] = []
         self.threads: set[str] = set()
+        self.niceness: set[int] = set()
         self.fail = False
 
     def analyse_document(self, document_id: DocumentId) -> None:
         self.threads.add(threading.current_thread().name)
+        if sys.platform.startswith("linux"):
+            self.niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         if self.fail:
             raise RuntimeError("boom")
         self.seen.append(document_id)
@@ -49,6 +56,20 @@ class TestLocalTaskDispatcher:
         assert sorted(map(str, handlers.seen)) == sorted(map(str, [*ids, filing]))
         assert all(name.startswith("intake-task") for name in handlers.threads)
         assert 1 <= len(handlers.threads) <= 2
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+    def test_tasks_run_at_a_lower_priority_than_the_requests(self) -> None:
+        handlers = _Handlers()
+        dispatcher = LocalTaskDispatcher(handlers, max_workers=2)
+        ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+        for _ in range(4):
+            dispatcher.analyse_document(DocumentId(uuid.uuid4()))
+        dispatcher.shutdown(wait=True)
+
+        assert handlers.niceness == {min(ours + TASK_NICENESS, 19)}
+        # The calling (request) thread keeps its own priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours
 
     def test_a_failing_task_does_not_stop_the_pool(self) -> None:
         handlers = _Handlers()
