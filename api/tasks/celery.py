@@ -107,6 +107,24 @@ task_prerun.connect(_bind_request_id, weak=False, dispatch_uid="intake.request_i
 task_postrun.connect(_unbind_request_id, weak=False, dispatch_uid="intake.request_id.unbind")
 
 
+def _redis_transport_options(visibility_timeout_s: float) -> dict[str, float | int]:
+    """Redis: a dead worker's unacknowledged tasks come back soon after the visibility timeout.
+
+    kombu scans for them only every ``unacked_restore_interval`` ×
+    ``unacked_restore_throttle`` seconds (100 s by default), under a mutex that a
+    worker killed while holding it keeps for ``unacked_mutex_expire`` (300 s); both
+    are bounded here by the timeout itself. (AMQP ignores these options: the broker
+    redelivers at once when the connection drops.)
+    """
+    interval = min(10.0, max(1.0, visibility_timeout_s / 3))
+    return {
+        "visibility_timeout": visibility_timeout_s,
+        "unacked_restore_interval": interval,
+        "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": int(max(10.0, 3 * interval)),
+    }
+
+
 def result_backend_for(queue_url: str) -> str:
     """The result backend matching a broker URL: Redis stores results, AMQP replies by RPC.
 
@@ -164,7 +182,7 @@ def create_celery_app(
         task_ignore_result=True,
         task_default_queue=queue,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": visibility_timeout_s},
+        broker_transport_options=_redis_transport_options(visibility_timeout_s),
         worker_hijack_root_logger=False,
         enable_utc=True,
         beat_schedule={"expire-filings": {"task": EXPIRE_FILINGS, "schedule": expiry_interval_s}},
