@@ -45,6 +45,7 @@ from intake.errors import (
     WebhookNotFoundError,
 )
 from ocr.errors import (
+    ActiveContentError,
     CorruptFileError,
     EncryptedPdfError,
     ImageTooLargeError,
@@ -107,6 +108,7 @@ ERRORS: Final[dict[type[Exception], tuple[int, str, str]]] = {
     EmptyUploadError: (422, "upload.empty", "Empty upload"),
     CorruptFileError: (422, "upload.corrupt", "File could not be decoded"),
     EncryptedPdfError: (422, "upload.encrypted_pdf", "Encrypted PDF"),
+    ActiveContentError: (422, "upload.active_content", "File carries active content"),
     TooManyPagesError: (422, "upload.too_many_pages", "Too many pages"),
     ImageTooLargeError: (422, "upload.too_many_pixels", "Image has too many pixels"),
     ImageTooSmallError: (422, "upload.too_few_pixels", "Image too small to read"),

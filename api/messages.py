@@ -29,6 +29,7 @@ MESSAGES: Final[dict[str, str]] = {
     "upload.unsupported_type": "文件格式不支持，请上传 JPG、PNG、WebP、HEIC 图片或 PDF 文件。",
     "upload.empty": "上传的文件是空的，请重新选择文件。",
     "upload.corrupt": "文件已损坏或无法打开，请重新拍摄或选择文件。",
+    "upload.active_content": "文件含有脚本、启动程序或压缩包，请上传普通照片或扫描件。",
     "upload.encrypted_pdf": "PDF 文件设置了密码，请上传未加密的文件。",
     "upload.too_many_pages": "PDF 页数过多，请只上传需要的页面。",
     "upload.too_many_pixels": "图片分辨率过大，请缩小后重新上传。",

@@ -74,6 +74,20 @@ class EncryptedPdfError(FileError):
         super().__init__("PDF is encrypted")
 
 
+class ActiveContentError(FileError):
+    """A file that carries something meant to run or unpack: never a photo or a scan.
+
+    A PDF with JavaScript or a Launch action, or an image that is at the same
+    time a ZIP archive (a polyglot). The page would be read as pixels only, but
+    such a file has no business in a filing, and a reviewer's browser or a
+    downstream system might treat it as what it also is.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"file carries active content: {what}")
+        self.what = what
+
+
 class OcrModelMissingError(OcrError):
     def __init__(self, path: str) -> None:
         super().__init__(f"OCR model file missing: {path}")

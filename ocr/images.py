@@ -20,6 +20,7 @@ import functools
 import io
 import math
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,10 +36,11 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from ocr.domain import PdfPageLayer
 from ocr.errors import (
+    ActiveContentError,
     CorruptFileError,
     EncryptedPdfError,
     ImageTooLargeError,
@@ -237,6 +239,7 @@ def count_pdf_pages(data: bytes, *, limit: int | None = None) -> int:
             raise EncryptedPdfError
         if limit is not None:
             _refuse_pages_over(reader, limit=limit)
+        _refuse_active_pdf(reader)
         pages = len(reader.pages)
     if pages < 1:
         raise CorruptFileError("PDF has no pages")
@@ -325,7 +328,55 @@ def load_pages(
     """
     if file_type is FileType.PDF:
         return _load_pdf_pages(data, max_pixels=max_pixels, max_pages=max_pages)
+    _refuse_archive(data)
     return [PageImage(number=1, image=_load_image(data, max_pixels=max_pixels))]
+
+
+def _refuse_archive(data: bytes) -> None:
+    """An image that is also a ZIP archive (its central directory at the end) is refused.
+
+    Bytes after a JPEG's end-of-image marker are legal and common (phones
+    append a motion photo's video, maker data): only a whole archive is refused.
+    """
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        raise ActiveContentError("a ZIP archive inside the image file")
+
+
+_ACTIVE_ACTIONS: Final = frozenset({"/JavaScript", "/Launch"})
+_MAX_PDF_OBJECTS: Final = 50_000
+
+
+def _refuse_active_pdf(reader: PdfReader) -> None:
+    """Walk every object reachable from the trailer; refuse JavaScript and Launch actions.
+
+    Actions hide in many places (``/OpenAction``, ``/AA`` of pages and fields,
+    link annotations, the ``/Names`` tree's ``/JavaScript``), so the walk looks
+    at every dictionary rather than at a list of places.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[PdfObject] = [reader.trailer]
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            resolved = item.get_object()
+            if resolved is None:
+                continue
+            item = resolved
+        visited += 1
+        if visited > _MAX_PDF_OBJECTS:
+            raise CorruptFileError("the PDF holds far more objects than a scan")
+        if isinstance(item, DictionaryObject):
+            if item.get("/S") in _ACTIVE_ACTIONS or "/JS" in item or "/JavaScript" in item:
+                kind = "JavaScript" if item.get("/S") != "/Launch" else "a Launch action"
+                raise ActiveContentError(f"{kind} in the PDF")
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
 
 
 def _load_image(data: bytes, *, max_pixels: int) -> npt.NDArray[np.uint8]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 
 import numpy as np
@@ -9,9 +10,11 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from ocr.domain import PageSource, PdfPageLayer
 from ocr.errors import (
+    ActiveContentError,
     CorruptFileError,
     EncryptedPdfError,
     ImageTooLargeError,
@@ -449,3 +452,66 @@ class TestPdfPageLayers:
             PageSource.RASTER,
             PageSource.BORN_DIGITAL,
         ]
+
+
+def _with_action(place: str, kind: str) -> bytes:
+    """A blank page with a ``kind`` action put in one of the places a PDF may hold one."""
+    writer = PdfWriter(clone_from=io.BytesIO(blank_pdf(1)))
+    action = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Action"),
+            NameObject("/S"): NameObject(kind),
+            NameObject("/F" if kind == "/Launch" else "/JS"): TextStringObject("x"),
+        }
+    )
+    if place == "open":
+        writer.root_object[NameObject("/OpenAction")] = action
+    elif place == "page":
+        writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): action})
+    elif place == "link":
+        link = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([]),
+                NameObject("/A"): writer._add_object(action),
+            }
+        )
+        writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    else:  # the document-level scripts of the /Names tree
+        scripts = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("on-open"), action])}
+        )
+        writer.root_object[NameObject("/Names")] = DictionaryObject(
+            {NameObject("/JavaScript"): writer._add_object(scripts)}
+        )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+_ACTIONS = ("/JavaScript", "/Launch")
+
+
+class TestActiveContent:
+    @pytest.mark.parametrize(
+        ("place", "kind"),
+        [
+            *((place, kind) for place in ("open", "page", "link") for kind in _ACTIONS),
+            ("names", "/JavaScript"),
+        ],
+    )
+    def test_a_pdf_action_anywhere_is_refused(self, place: str, kind: str) -> None:
+        with pytest.raises(ActiveContentError):
+            load_pages(_with_action(place, kind), file_type=FileType.PDF)
+
+    def test_a_plain_pdf_passes(self) -> None:
+        assert len(load_pages(blank_pdf(2), file_type=FileType.PDF)) == 2
+
+    def test_an_image_that_is_also_an_archive_is_refused(self) -> None:
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("run.sh", "echo hi")
+        data = encode_jpeg(np.full((200, 300, 3), 200, np.uint8)) + archive.getvalue()
+        with pytest.raises(ActiveContentError):
+            load_pages(data, file_type=FileType.JPEG)
