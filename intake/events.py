@@ -6,7 +6,7 @@ happen, just before it commits. A subscriber that must not lose an event
 exists exactly when the change does; a subscriber that only counts must
 never raise.
 
-    events.publish(uow, [Event.filing_decided(filing, by="machine")])
+    events.publish(uow, [Event.filing_decided(filing, by=Decider.MACHINE, at=now)])
     uow.commit()
 """
 
@@ -131,13 +131,3 @@ class FanOut:
             return
         for subscriber in self._subscribers:
             subscriber.publish(uow, events)
-
-
-class RecordedEvents:
-    """Keeps what was published (tests, and the demo of what a subscriber sees)."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
-        self.events.extend(events)

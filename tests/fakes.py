@@ -36,6 +36,7 @@ from intake.domain import (
     scrubbed_verdict,
 )
 from intake.errors import DuplicateDocumentError
+from intake.events import Event
 from intake.ports import (
     AuditRepository,
     DocumentRepository,
@@ -45,6 +46,7 @@ from intake.ports import (
     JobRepository,
     ReadingRepository,
     ReviewRepository,
+    UnitOfWork,
     VerificationRepository,
     WebhookRepository,
 )
@@ -705,3 +707,13 @@ class FakeReader:
                 else None
             ),
         )
+
+
+class RecordedEvents:
+    """An event subscriber that keeps what was published, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
+        self.events.extend(events)

@@ -9,7 +9,7 @@ import pytest
 
 from intake.analysis import AnalysisService, UploadLimits
 from intake.domain import DocumentId, DocumentStatus, Principal
-from intake.events import EventKind, RecordedEvents
+from intake.events import EventKind
 from intake.filings import FilingService
 from intake.submission import SubmissionService
 from ocr.domain import DocumentKind, DocumentReading, PageReading, PdfPageLayer
@@ -22,7 +22,7 @@ from tests.factories import (
     ok_quality,
     pdf_bytes,
 )
-from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader
+from tests.fakes import FakeBlobStore, FakeDatabase, FakeReader, RecordedEvents
 from tests.pdfs import PdfPage, PdfText, build_pdf, photo_jpeg
 
 Image = npt.NDArray[np.uint8]

@@ -20,11 +20,11 @@ from intake.errors import (
     InvalidTransitionError,
     MaterialsMissingError,
 )
-from intake.events import Decider, EventKind, RecordedEvents
+from intake.events import Decider, EventKind
 from intake.review import Actor, ReviewService, mask_id_number
 from intake.verification import VerificationService
 from samples.filings import make_scenario
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import FakeClock, FakeDatabase, RecordedEvents
 from tests.unit.intake.test_verification import ENGINE, _clock_on, _store_scenario
 from verifiers import PolicyBook, load_packs
 

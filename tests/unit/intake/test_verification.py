@@ -21,12 +21,12 @@ from intake.domain import (
     StoredReading,
 )
 from intake.errors import InvalidTransitionError
-from intake.events import Decider, EventKind, RecordedEvents
+from intake.events import Decider, EventKind
 from intake.verification import VerificationService, filing_facts
 from ocr.domain import PageReading, Quality
 from samples.filings import Scenario, make_scenario, store_scenarios
 from tests.factories import make_document, make_filing, make_page
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import FakeClock, FakeDatabase, RecordedEvents
 from verifiers import PolicyBook, load_packs
 
 ENGINE = "engine-1"
