@@ -99,10 +99,8 @@ class Keyring:
 
     def seal(self, plaintext: bytes, *, aad: bytes) -> bytes:
         """Encrypt under the active key, bound to ``aad``."""
-        nonce = secrets.token_bytes(_NONCE_BYTES)
         kid = self.active.encode()
-        body = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext, aad)
-        return _MAGIC + bytes([len(kid)]) + kid + nonce + body
+        return _MAGIC + bytes([len(kid)]) + kid + self.encrypt(plaintext, aad=aad)
 
     def open(self, sealed: bytes, *, aad: bytes) -> bytes:
         """Decrypt what :meth:`seal` produced with the same ``aad``.
@@ -111,7 +109,7 @@ class Keyring:
             SealError: Not a sealed value, an unknown key id, or a failed tag.
         """
         kid, nonce, body = _split(sealed)
-        return self._decrypt(kid, nonce, body, aad)
+        return self.decrypt(kid, nonce, body, aad=aad)
 
     @staticmethod
     def kid_of(sealed: bytes) -> str:
@@ -126,9 +124,8 @@ class Keyring:
 
     def seal_text(self, plaintext: str, *, aad: str) -> str:
         """Encrypt a string into ``v1:<kid>:<base64url>``."""
-        nonce = secrets.token_bytes(_NONCE_BYTES)
-        body = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext.encode(), aad.encode())
-        return f"{_TEXT_PREFIX}:{self.active}:{_b64encode(nonce + body)}"
+        sealed = self.encrypt(plaintext.encode(), aad=aad.encode())
+        return f"{_TEXT_PREFIX}:{self.active}:{_b64encode(sealed)}"
 
     def open_text(self, token: str, *, aad: str) -> str:
         """Decrypt what :meth:`seal_text` produced with the same ``aad``.
@@ -143,7 +140,7 @@ class Keyring:
             raise SealError("sealed text is not base64") from None
         if prefix != _TEXT_PREFIX or len(raw) <= _NONCE_BYTES:
             raise SealError("sealed text is malformed")
-        return self._decrypt(kid, raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad.encode()).decode()
+        return self.decrypt(kid, raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad=aad.encode()).decode()
 
     @staticmethod
     def text_kid(token: str) -> str:
@@ -184,7 +181,22 @@ class Keyring:
         """HMAC-SHA256 of a normalised identifier, hex: equal inputs, equal hashes."""
         return hmac.new(self.lookup_key, value.strip().upper().encode(), sha256).hexdigest()
 
-    def _decrypt(self, kid: str, nonce: bytes, body: bytes, aad: bytes) -> bytes:
+    # -- the framing left to the caller ------------------------------------------
+
+    def encrypt(self, plaintext: bytes, *, aad: bytes) -> bytes:
+        """``nonce(12) | ciphertext+tag`` under the active key; the caller records its id.
+
+        For formats of their own (blob envelopes); :meth:`seal` frames it with the key id.
+        """
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return nonce + AESGCM(self.keys[self.active]).encrypt(nonce, plaintext, aad)
+
+    def decrypt(self, kid: str, nonce: bytes, body: bytes, *, aad: bytes) -> bytes:
+        """Open what :meth:`encrypt` made under key ``kid``, split into nonce and body.
+
+        Raises:
+            SealError: An unknown key id, or a failed tag.
+        """
         key = self.keys.get(kid)
         if key is None:
             raise SealError(f"sealed under key {kid!r}, which is not configured")

@@ -32,10 +32,11 @@ def _timed(work: Callable[[], object]) -> float:
 def _write_plaintext(store: LocalBlobStore, blobs: list[bytes]) -> list[str]:
     keys = []
     for data in blobs:
-        path = store.path_of(key_of(data))
+        key = key_of(data)
+        path = store.path_of(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        keys.append(key_of(data))
+        keys.append(key)
     return keys
 
 
@@ -53,15 +54,16 @@ def benchmark_blobs(*, count: int, size_kib: int, directory: Path | None = None)
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         store = LocalBlobStore(Path(tmp) / "sealed", keyring=keyring)
         sealed = [os.urandom(size) for _ in range(count)]
-        put_s = _timed(lambda: [store.put(data) for data in sealed])
-        get_s = _timed(lambda: [store.get(key_of(data)) for data in sealed])
+        keys: list[str] = []
+        put_s = _timed(lambda: keys.extend(store.put(data) for data in sealed))
+        get_s = _timed(lambda: [store.get(key) for key in keys])
         legacy_store = LocalBlobStore(Path(tmp) / "legacy", keyring=keyring)
         legacy = _write_plaintext(legacy_store, [os.urandom(size) for _ in range(count)])
         plain_get_s = _timed(lambda: [legacy_store.get(key) for key in legacy])
         encrypt_s = _timed(legacy_store.reseal)
         rotated = LocalBlobStore(Path(tmp) / "sealed", keyring=keyring.with_new_key("k2"))
         rewrap_s = _timed(rotated.reseal)
-        on_disk = store.path_of(key_of(sealed[0])).stat().st_size
+        on_disk = store.path_of(keys[0]).stat().st_size
     return {
         "blobs": count,
         "blob_kib": size_kib,

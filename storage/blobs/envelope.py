@@ -27,7 +27,7 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.crypto import KEY_BYTES, Keyring
+from storage.crypto import KEY_BYTES, Keyring, SealError
 from storage.errors import BlobChecksumMismatchError, BlobKeyUnavailableError
 
 __all__ = [
@@ -113,18 +113,16 @@ def envelope_kid(data: bytes, *, sha256: str = "") -> str:
 
 def _wrap(keyring: Keyring, data_key: bytes, *, sha256: str) -> bytes:
     header = _header(keyring.active)
-    nonce = secrets.token_bytes(_NONCE)
-    wrapped = AESGCM(keyring.keys[keyring.active]).encrypt(nonce, data_key, _aad(header, sha256))
-    return header + nonce + wrapped
+    return header + keyring.encrypt(data_key, aad=_aad(header, sha256))
 
 
 def _unwrap(keyring: Keyring, parts: _Parts, *, sha256: str) -> bytes:
-    key = keyring.keys.get(parts.kid)
-    if key is None:
+    if parts.kid not in keyring.keys:
         raise BlobKeyUnavailableError(sha256, kid=parts.kid)
+    aad = _aad(parts.header, sha256)
     try:
-        return AESGCM(key).decrypt(parts.wrap_nonce, parts.wrapped, _aad(parts.header, sha256))
-    except InvalidTag:
+        return keyring.decrypt(parts.kid, parts.wrap_nonce, parts.wrapped, aad=aad)
+    except SealError:
         raise _corrupt(sha256) from None
 
 

@@ -118,7 +118,10 @@ class LocalBlobStore:
         _fsync_directory(path.parent)
 
     def get(self, sha256: str) -> bytes:
-        """Return the blob, decrypted, verifying its checksum.
+        """Return the blob, decrypted, verifying its integrity.
+
+        An envelope's tags bind the content to its SHA-256 (its associated
+        data), so it is not hashed again; a plaintext file is.
 
         Raises:
             BlobNotFoundError: no blob under that key.
@@ -131,13 +134,11 @@ class LocalBlobStore:
         # Uploads are stored only after their type is detected from their bytes
         # (JPEG, PNG, PDF), so no plaintext blob starts with the envelope's magic.
         if is_envelope(stored):
-            data = open_envelope(stored, sha256=sha256, keyring=self._keyring)
-        else:
-            data = stored
-        actual = key_of(data)
+            return open_envelope(stored, sha256=sha256, keyring=self._keyring)
+        actual = key_of(stored)
         if actual != sha256:
             raise BlobChecksumMismatchError(sha256, actual=actual)
-        return data
+        return stored
 
     @staticmethod
     def _read(path: Path, sha256: str, *, limit: int = -1) -> bytes:

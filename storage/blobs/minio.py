@@ -11,6 +11,7 @@ import structlog
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
+from minio.datatypes import Object
 from minio.error import MinioException, S3Error
 from minio.sse import Sse, SseKMS, SseS3
 
@@ -165,15 +166,7 @@ class MinioBlobStore:
         Raises:
             StorageUnavailableError: the server refused or did not answer.
         """
-        try:
-            self._client.stat_object(self._bucket, self.object_name(sha256))
-        except S3Error as e:
-            if e.code in _MISSING_CODES:
-                return False
-            raise _unavailable(e) from e
-        except _TRANSPORT_ERRORS as e:
-            raise _unavailable(e) from e
-        return True
+        return self._stat(sha256) is not None
 
     def delete(self, sha256: str) -> None:
         """Remove the blob; removing a missing blob is a no-op."""
@@ -266,15 +259,19 @@ class MinioBlobStore:
 
     def _encryption_of(self, key: str) -> str | None:
         """The object's encryption label; ``None`` when it is gone."""
+        stat = self._stat(key)
+        return None if stat is None else _encryption_label(stat.metadata or {})
+
+    def _stat(self, key: str) -> Object | None:
+        """The object's HEAD; ``None`` when there is none (or no bucket)."""
         try:
-            stat = self._client.stat_object(self._bucket, self.object_name(key))
+            return self._client.stat_object(self._bucket, self.object_name(key))
         except S3Error as e:
             if e.code in _MISSING_CODES:
                 return None
             raise _unavailable(e) from e
         except _TRANSPORT_ERRORS as e:
             raise _unavailable(e) from e
-        return _encryption_label(stat.metadata or {})
 
     def is_ready(self) -> bool:
         """Whether the server answers with these credentials."""

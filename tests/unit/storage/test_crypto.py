@@ -26,6 +26,16 @@ def test_sealed_bytes_open_with_the_same_associated_data(keyring: Keyring) -> No
     assert Keyring.kid_of(sealed) == "k1"
 
 
+def test_unframed_encryption_opens_under_the_named_key_only(keyring: Keyring) -> None:
+    sealed = keyring.encrypt(b"data key", aad=b"header")
+    nonce, body = sealed[:12], sealed[12:]
+    assert keyring.decrypt("k1", nonce, body, aad=b"header") == b"data key"
+    with pytest.raises(SealError, match="integrity check"):
+        keyring.decrypt("k1", nonce, body, aad=b"another header")
+    with pytest.raises(SealError, match="'k9', which is not configured"):
+        keyring.decrypt("k9", nonce, body, aad=b"header")
+
+
 def test_a_value_moved_to_another_row_does_not_open(keyring: Keyring) -> None:
     token = keyring.seal_text("110101199003070011", aad="filing.applicant_id:1")
     with pytest.raises(SealError):
