@@ -251,8 +251,22 @@ class Keyring:
             lookup_key=self.lookup_key,
         )
 
+    def keeping(self, in_use: Collection[str]) -> Keyring:
+        """This keyring with the active key and the old keys still in use; the others retired.
+
+        Args:
+            in_use: Ids of the keys something stored still needs (sealed cells, blobs).
+        """
+        return Keyring(
+            keys={
+                kid: key for kid, key in self.keys.items() if kid == self.active or kid in in_use
+            },
+            active=self.active,
+            lookup_key=self.lookup_key,
+        )
+
     def without_keys_except_active(self, *, in_use: Collection[str]) -> Keyring:
-        """This keyring with the active key only: the old keys retired.
+        """This keyring with the active key only: every old key retired.
 
         Args:
             in_use: Ids of the keys something stored still needs (sealed cells,
@@ -267,11 +281,7 @@ class Keyring:
                 f"key(s) {', '.join(needed)} still seal stored data: run `intake keys rotate` "
                 "until nothing uses them before removing them"
             )
-        return Keyring(
-            keys={self.active: self.keys[self.active]},
-            active=self.active,
-            lookup_key=self.lookup_key,
-        )
+        return self.keeping(in_use=())
 
     def data_keys_string(self) -> str:
         """The ``INTAKE_DATA_KEYS`` value of this keyring (active key first)."""

@@ -160,6 +160,6 @@ def _retire(settings: Settings, keyring: Keyring, usage: dict[str, Counter[str]]
         typer.echo(
             f"nothing is sealed with {', '.join(retired)} any more: remove it from INTAKE_DATA_KEYS"
         )
-    elif not set(old) & in_use:
-        save_key_file(settings.key_file, keyring.without_keys_except_active(in_use=in_use))
+    else:
+        save_key_file(settings.key_file, keyring.keeping(in_use))
         typer.echo(f"retired key(s) {', '.join(retired)} removed from {settings.key_file}")

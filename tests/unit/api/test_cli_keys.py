@@ -184,3 +184,25 @@ def test_a_key_still_wrapping_a_blob_is_kept(
     assert "key k1 is still in use (blobs): it stays" in rotated.stdout
     assert "retired" not in rotated.stdout
     assert list(load_key_file(data_dir / "keys.json", create=False).keys) == ["k2", "k1"]
+
+
+@pytest.mark.usefixtures("structlog_defaults")
+def test_an_unused_old_key_is_retired_beside_one_still_in_use(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTAKE_BLOB_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    store = _blob_store(data_dir, load_key_file(data_dir / "keys.json", create=False))
+    damaged = store.put(b"damaged")
+    path = store.path_of(damaged)
+    raw = bytearray(path.read_bytes())
+    raw[len(MAGIC) + 2 + 2 + 12] ^= 0x01  # k1 can never be re-wrapped away from this blob
+    path.write_bytes(bytes(raw))
+    assert runner.invoke(app, ["keys", "rotate", "--new-key"]).exit_code == 0  # k2, k1 kept
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--new-key"])  # k3: k2 is free
+
+    assert rotated.exit_code == 0, rotated.output
+    assert "key k1 is still in use (blobs): it stays" in rotated.stdout
+    assert "retired key(s) k2 removed" in rotated.stdout
+    assert list(load_key_file(data_dir / "keys.json", create=False).keys) == ["k3", "k1"]
