@@ -20,17 +20,12 @@ from api.commands import reading
 from ocr.domain import PageReading, PdfPageLayer, Quality, QualityProblem
 from samples.canvas import load_font
 from samples.fonts import find_face, installed_cjk_faces
-from tests.factories import document_image, fake_id, jpeg_bytes
+from tests.factories import document_image, fake_id, jpeg_bytes, json_lines
 from tests.fakes import FakeReader
 
 REPO = Path(__file__).resolve().parents[3]
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
 
 
 @pytest.fixture
@@ -45,10 +40,6 @@ def fresh_fonts() -> Iterator[None]:
     clear()
     yield
     clear()
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def strings_in(value: Any) -> Iterator[str]:
