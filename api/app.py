@@ -17,7 +17,7 @@ from api.metrics import Metrics
 from api.openapi import (
     DOCS_ASSETS_URL,
     SWAGGER_UI_PARAMETERS,
-    docs_content_policy,
+    DocsContentPolicy,
     operation_id,
 )
 from api.request_id import RequestIdMiddleware
@@ -112,7 +112,7 @@ def create_app(
     app.state.principals = principals
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
-    app.middleware("http")(docs_content_policy)
+    app.add_middleware(DocsContentPolicy)
     # Added last, so outermost: the other middleware and every handler run inside the id.
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

@@ -7,22 +7,22 @@ ReDoc (``/redoc``) load their scripts and styles from the ``fastapi-offline``
 package, served under :data:`DOCS_ASSETS_URL`: no page fetches anything from
 another host: ReDoc's bundle still shows its maker's logo from their CDN,
 so the docs pages carry a Content-Security-Policy that keeps the browser on
-this server (:func:`docs_content_policy`).
+this server (:class:`DocsContentPolicy`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "DOCS_ASSETS_URL",
     "DOCS_CONTENT_POLICY",
     "SWAGGER_UI_PARAMETERS",
-    "docs_content_policy",
+    "DocsContentPolicy",
     "operation_id",
 ]
 
@@ -54,11 +54,24 @@ DOCS_CONTENT_POLICY: Final = "; ".join(
 )
 
 
-async def docs_content_policy(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """HTTP middleware: the docs pages may load nothing from another host."""
-    response = await call_next(request)
-    if request.url.path in DOCS_PAGES:
-        response.headers["Content-Security-Policy"] = DOCS_CONTENT_POLICY
-    return response
+class DocsContentPolicy:
+    """ASGI middleware: the docs pages may load nothing from another host.
+
+    Pure ASGI, like :class:`api.request_id.RequestIdMiddleware`: every other
+    request passes straight through, with no ``BaseHTTPMiddleware`` layer of its own.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in DOCS_PAGES:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Content-Security-Policy"] = DOCS_CONTENT_POLICY
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)

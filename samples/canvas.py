@@ -13,7 +13,6 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocr.domain import DocumentKind
-from samples.fonts import FAMILIES, find_face
+from samples.fonts import find_face
 
 __all__ = [
     "CARD_PX_PER_MM",
@@ -30,7 +29,6 @@ __all__ = [
     "RenderedDocument",
     "SealMark",
     "Sheet",
-    "available_fonts",
     "load_font",
 ]
 
@@ -69,15 +67,6 @@ class RenderedDocument:
     text: tuple[str, ...]
     material: str = "paper"
     corner_radius: int = 0
-
-
-def available_fonts() -> dict[str, Path]:
-    """The font file each family resolves to on this machine (fontconfig's answer).
-
-    Raises:
-        FontNotFoundError: No installed font covers simplified Chinese.
-    """
-    return {family: find_face(family).path for family in FAMILIES}
 
 
 @lru_cache(maxsize=512)

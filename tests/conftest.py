@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from intake.analysis import AnalysisService, UploadLimits
 from intake.domain import Principal, Role
 from intake.filings import FilingService
 from intake.submission import SubmissionService
+from samples.canvas import load_font
+from samples.fonts import find_face, installed_cjk_faces
 from tests.factories import ok_quality
 from tests.fakes import FakeBlobStore, FakeClock, FakeDatabase, FakeTaskDispatcher
 
@@ -78,3 +82,17 @@ def submission(
 @pytest.fixture
 def analysis(database: FakeDatabase, blobs: FakeBlobStore, limits: UploadLimits) -> AnalysisService:
     return AnalysisService(database.uow_factory, blobs=blobs, assess=ok_quality, limits=limits)
+
+
+def _clear_font_caches() -> None:
+    installed_cjk_faces.cache_clear()
+    find_face.cache_clear()
+    load_font.cache_clear()
+
+
+@pytest.fixture
+def fresh_fonts() -> Iterator[None]:
+    """The font lookup runs again in the test, and its answer does not outlive it."""
+    _clear_font_caches()
+    yield
+    _clear_font_caches()

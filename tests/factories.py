@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import uuid
 from dataclasses import replace
@@ -37,6 +38,11 @@ READ_RECORD_KEYS = frozenset(
     {"file", "page", "index", "box", "kind", "kind_confidence", "fields", "seals", "quality"}
 )
 """The keys of one ``intake read --json`` record (CONTRACT.md)."""
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON records of a command's line-per-record output, blank lines skipped."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def fake_id(seed: int = 1, *, region: str = "321002") -> str:

@@ -15,9 +15,9 @@ from intake.ports import PageReader
 from tests.fakes import FakeReader
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def structlog_defaults() -> Iterator[None]:
-    """Restore structlog's defaults: the commands send log events to stderr."""
+    """Every test here leaves structlog as it found it: the commands send log events to stderr."""
     yield
     structlog.reset_defaults()
 

@@ -32,6 +32,7 @@ from tests.factories import (
     encrypted_pdf_bytes,
     fake_id,
     jpeg_bytes,
+    json_lines,
     make_filing,
 )
 from tests.fakes import FakeReader
@@ -40,11 +41,6 @@ from verifiers.policy import POLICIES_DIR
 EXAMPLES = Path(__file__).resolve().parents[3] / "samples" / "examples"
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
 
 
 @pytest.fixture
@@ -56,10 +52,6 @@ def no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(reading, "build_reader", build)
     monkeypatch.setattr(verification, "build_reader", build)
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def broken_pack_dir(tmp_path: Path, *, pack: str, edit: dict[str, Any]) -> Path:

@@ -18,37 +18,13 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.commands import reading
 from ocr.domain import PageReading, PdfPageLayer, Quality, QualityProblem
-from samples.canvas import load_font
 from samples.fonts import find_face, installed_cjk_faces
-from tests.factories import document_image, fake_id, jpeg_bytes
+from tests.factories import document_image, fake_id, jpeg_bytes, json_lines
 from tests.fakes import FakeReader
 
 REPO = Path(__file__).resolve().parents[3]
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
-
-
-@pytest.fixture
-def fresh_fonts() -> Iterator[None]:
-    """The font lookup runs again in the test and its answer does not outlive it."""
-
-    def clear() -> None:
-        installed_cjk_faces.cache_clear()
-        find_face.cache_clear()
-        load_font.cache_clear()
-
-    clear()
-    yield
-    clear()
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def strings_in(value: Any) -> Iterator[str]:

@@ -28,11 +28,6 @@ runner = CliRunner()
 TYPES = ("referral", "other_temporary", "referral", "other_temporary", "stationed_worker")
 
 
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
-
-
 @pytest.fixture
 def stored(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """Five submitted filings with cached readings, and the command wired to a fake reader."""

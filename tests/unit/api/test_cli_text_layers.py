@@ -6,9 +6,7 @@ are blank, and only an invisible text layer spells the documents.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -19,7 +17,7 @@ from api.commands import reading, verification
 from api.settings import Settings
 from intake.ports import PageReader
 from ocr.reader import Reader
-from tests.factories import fake_id
+from tests.factories import fake_id, json_lines
 from tests.pdfs import PdfPage, PdfText, build_pdf
 from tests.unit.ocr.fake_engine import FakeOcrEngine
 
@@ -53,11 +51,6 @@ PERMIT = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
-
-
 @pytest.fixture
 def blind_reader(monkeypatch: pytest.MonkeyPatch) -> Reader:
     reader = Reader(FakeOcrEngine([]))
@@ -78,10 +71,6 @@ def forged(tmp_path: Path) -> list[Path]:
         path.write_bytes(build_pdf([_invisible_page(rows)]))
         paths.append(path)
     return paths
-
-
-def _json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 @pytest.mark.usefixtures("data_dir", "blind_reader")
@@ -108,7 +97,7 @@ class TestInvisibleLayersOverBlankPages:
         result = runner.invoke(app, args)
 
         assert result.exit_code == 0, result.output
-        (verdict,) = _json_lines(result.stdout)
+        (verdict,) = json_lines(result.stdout)
         assert verdict["decision"] == "review"
         assert verdict["valid_until"] is None
         layers = [c for c in verdict["checks"] if c["code"] == "document.text_layer"]
@@ -122,7 +111,7 @@ class TestInvisibleLayersOverBlankPages:
         result = runner.invoke(app, ["read", str(forged[0]), "--json"])
 
         assert result.exit_code == 0, result.output
-        records = _json_lines(result.stdout)
+        records = json_lines(result.stdout)
         assert [r["kind"] for r in records] == ["unknown"]
         assert records[0]["fields"] == {}
         assert records[0]["quality"]["ok"] is False

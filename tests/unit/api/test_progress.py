@@ -6,7 +6,6 @@ the last ones run the real command under a pseudo-terminal.
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import select
@@ -21,18 +20,13 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.commands import progress
-from tests.factories import document_image, jpeg_bytes
+from tests.factories import document_image, jpeg_bytes, json_lines
 from tests.fakes import FakeReader
 
 REPO = Path(__file__).resolve().parents[3]
 BAR = "━"  # what rich draws a bar with
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _structlog_defaults(structlog_defaults: None) -> None:
-    """Every command test leaves structlog as it found it."""
 
 
 @pytest.fixture
@@ -47,10 +41,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = runner.invoke(app, ["samples", str(out), "--count", "2", "--kind", "id_card_back"])
     assert result.exit_code == 0, result.output
     return out
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 class TestOnATerminal:

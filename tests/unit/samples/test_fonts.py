@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from samples.canvas import load_font
 from samples.errors import FontNotFoundError
-from samples.fonts import FAMILIES, FontFace, find_face, installed_cjk_faces
-
-
-def clear_font_caches() -> None:
-    installed_cjk_faces.cache_clear()
-    find_face.cache_clear()
-    load_font.cache_clear()
+from samples.fonts import FAMILIES, FontFace, find_face
 
 
 @pytest.fixture(autouse=True)
-def _fresh_lookup() -> Iterator[None]:
+def _fresh_lookup(fresh_fonts: None) -> None:
     """Every test looks the fonts up again, and leaves no answer behind for others."""
-    clear_font_caches()
-    yield
-    clear_font_caches()
 
 
 def system_fonts(pattern: str) -> set[str]:
