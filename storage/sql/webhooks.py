@@ -124,8 +124,10 @@ class SqlWebhookRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
 
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
-        found = self._deliveries(delivery_table.c.id == delivery_id, limit=1)
-        return found[0] if found else None
+        row = self._session.execute(
+            select(delivery_table).where(delivery_table.c.id == delivery_id)
+        ).first()
+        return self._delivery(row._mapping, ()) if row is not None else None
 
     def list_deliveries(
         self, webhook_id: WebhookId, *, limit: int = 50, before: DeliveryId | None = None
