@@ -349,7 +349,7 @@ class WebhookRepository(Protocol):
         ...
 
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
-        """A delivery with its attempts."""
+        """A delivery without its ``attempt_log`` (the sender reads only the counters)."""
         ...
 
     def list_deliveries(

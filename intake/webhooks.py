@@ -27,6 +27,7 @@ import structlog
 
 from intake.domain import (
     DeliveryId,
+    FilingId,
     FilingStatus,
     Principal,
     WebhookDelivery,
@@ -99,10 +100,6 @@ class WebhookService:
         self._max_endpoints = max_endpoints
         self._dispatch = dispatch
         self._new_id = new_id
-
-    def set_dispatch(self, dispatch: Callable[[DeliveryId], None]) -> None:
-        """Name the task backend that sends pings."""
-        self._dispatch = dispatch
 
     def register(
         self,
@@ -186,16 +183,14 @@ class WebhookService:
         with self._uow_factory() as uow:
             endpoint = _own_endpoint_or_raise(uow, principal, webhook_id)
             body = _envelope(PING, event_id=event_id, at=now, data={"webhook_id": str(endpoint.id)})
-            delivery = WebhookDelivery(
-                id=DeliveryId(self._new_id()),
-                endpoint_id=endpoint.id,
-                owner=endpoint.owner,
+            delivery = _new_delivery(
+                DeliveryId(self._new_id()),
+                endpoint,
                 event=PING,
                 event_id=event_id,
                 filing_id=None,
-                created_at=now,
+                at=now,
                 body=body,
-                next_attempt_at=now,
             )
             uow.webhooks.add_delivery(delivery)
             if self._dispatch is not None:
@@ -272,18 +267,17 @@ class WebhookOutbox:
             if not endpoints:
                 continue
             event_id = self._new_id()
-            body = render_body(event, event_id=event_id, data=self._describe(uow, event))
+            kind = event.kind.value
+            body = _envelope(kind, event_id=event_id, at=event.at, data=self._describe(uow, event))
             for endpoint in endpoints:
-                delivery = WebhookDelivery(
-                    id=DeliveryId(self._new_id()),
-                    endpoint_id=endpoint.id,
-                    owner=event.owner,
-                    event=event.kind.value,
+                delivery = _new_delivery(
+                    DeliveryId(self._new_id()),
+                    endpoint,
+                    event=kind,
                     event_id=event_id,
                     filing_id=event.filing_id,
-                    created_at=event.at,
+                    at=event.at,
                     body=body,
-                    next_attempt_at=event.at,
                 )
                 uow.webhooks.add_delivery(delivery)
                 added.append(delivery.id)
@@ -316,12 +310,32 @@ def _is_sent(event: Event) -> bool:
     return True
 
 
-def render_body(event: Event, *, event_id: UUID, data: dict[str, Any]) -> str:
-    """The JSON body of an event: id, type, when, and the data (compact, UTF-8)."""
-    return _envelope(event.kind.value, event_id=event_id, at=event.at, data=data)
+def _new_delivery(
+    delivery_id: DeliveryId,
+    endpoint: WebhookEndpoint,
+    *,
+    event: str,
+    event_id: UUID,
+    filing_id: FilingId | None,
+    at: datetime,
+    body: str,
+) -> WebhookDelivery:
+    """A pending delivery to an endpoint, due at once."""
+    return WebhookDelivery(
+        id=delivery_id,
+        endpoint_id=endpoint.id,
+        owner=endpoint.owner,
+        event=event,
+        event_id=event_id,
+        filing_id=filing_id,
+        created_at=at,
+        body=body,
+        next_attempt_at=at,
+    )
 
 
 def _envelope(kind: str, *, event_id: UUID, at: datetime, data: dict[str, Any]) -> str:
+    """The JSON body of a delivery: id, type, when, and the data (compact, UTF-8)."""
     envelope: dict[str, Any] = {
         "id": str(event_id),
         "type": kind,

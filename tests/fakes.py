@@ -515,7 +515,8 @@ class FakeWebhookRepository:
         return len(gone)
 
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
-        return self._store.deliveries.get(delivery_id)
+        delivery = self._store.deliveries.get(delivery_id)
+        return replace(delivery, attempt_log=()) if delivery is not None else None
 
     def list_deliveries(
         self, webhook_id: WebhookId, *, limit: int = 50, before: DeliveryId | None = None

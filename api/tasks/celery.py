@@ -245,5 +245,6 @@ def _add_webhook_tasks(
 
     @app.task(name=SWEEP_WEBHOOKS, shared=False)  # type: ignore[untyped-decorator]  # celery is untyped
     def sweep_webhooks() -> None:
+        dispatcher = CeleryTaskDispatcher(app)
         for delivery_id in webhooks.due():
-            app.send_task(DELIVER_WEBHOOK, args=[str(delivery_id)])
+            dispatcher.deliver_webhook(delivery_id)

@@ -124,8 +124,10 @@ class SqlWebhookRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
 
     def get_delivery(self, delivery_id: DeliveryId) -> WebhookDelivery | None:
-        found = self._deliveries(delivery_table.c.id == delivery_id, limit=1)
-        return found[0] if found else None
+        row = self._session.execute(
+            select(delivery_table).where(delivery_table.c.id == delivery_id)
+        ).first()
+        return self._delivery(row._mapping, ()) if row is not None else None
 
     def list_deliveries(
         self, webhook_id: WebhookId, *, limit: int = 50, before: DeliveryId | None = None
@@ -147,30 +149,45 @@ class SqlWebhookRepository:
         return self._deliveries(condition, limit=limit)
 
     def _deliveries(self, condition: ColumnElement[bool], *, limit: int) -> list[WebhookDelivery]:
-        rows = self._session.execute(
+        # One statement for the deliveries and their attempts: read in two, a
+        # delivery could show an attempt committed after its own row was read.
+        page = (
             select(delivery_table)
             .where(condition)
             .order_by(delivery_table.c.created_at.desc(), delivery_table.c.id.desc())
             .limit(limit)
-        ).all()
-        if not rows:
-            return []
-        attempts: dict[UUID, list[DeliveryAttempt]] = {r.id: [] for r in rows}
-        for a in self._session.execute(
-            select(attempt_table)
-            .where(attempt_table.c.delivery_id.in_(list(attempts)))
-            .order_by(attempt_table.c.number)
-        ):
-            attempts[a.delivery_id].append(
-                DeliveryAttempt(
-                    number=a.number,
-                    at=a.at,
-                    status_code=a.status_code,
-                    error=a.error,
-                    duration_ms=a.duration_ms,
-                )
+            .subquery()
+        )
+        a = attempt_table.c
+        query = (
+            select(
+                page,
+                a.number.label("attempt_number"),
+                a.at.label("attempt_at"),
+                a.status_code.label("attempt_status_code"),
+                a.error.label("attempt_error"),
+                a.duration_ms.label("attempt_duration_ms"),
             )
-        return [self._delivery(r._mapping, tuple(attempts[r.id])) for r in rows]
+            .outerjoin(attempt_table, a.delivery_id == page.c.id)
+            .order_by(page.c.created_at.desc(), page.c.id.desc(), a.number)
+        )
+        rows: dict[UUID, Any] = {}
+        attempts: dict[UUID, list[DeliveryAttempt]] = {}
+        for r in self._session.execute(query):
+            row = r._mapping
+            rows.setdefault(row["id"], row)
+            found = attempts.setdefault(row["id"], [])
+            if row["attempt_number"] is not None:
+                found.append(
+                    DeliveryAttempt(
+                        number=row["attempt_number"],
+                        at=row["attempt_at"],
+                        status_code=row["attempt_status_code"],
+                        error=row["attempt_error"],
+                        duration_ms=row["attempt_duration_ms"],
+                    )
+                )
+        return [self._delivery(row, tuple(attempts[i])) for i, row in rows.items()]
 
     def _delivery(self, row: Any, attempts: tuple[DeliveryAttempt, ...]) -> WebhookDelivery:
         return WebhookDelivery(
