@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from uuid import uuid4
@@ -17,6 +16,7 @@ from api.tasks.broker import AmqpQueueProbe, RedisQueueProbe, open_queue_probe
 from api.tasks.celery import VERIFY_FILING, CeleryTaskDispatcher, create_celery_app
 from intake.domain import DocumentId, FilingId
 from tests.fakes import RequestIdHandlers
+from tests.live import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -60,12 +60,6 @@ def _wait_for_depth(probe: RedisQueueProbe | AmqpQueueProbe, queue: str, depth: 
     return seen
 
 
-def _closed_port() -> int:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        return int(unused.getsockname()[1])
-
-
 class TestQueueProbe:
     def test_counts_the_tasks_waiting(self, app: Celery, queue_url: str) -> None:
         queue = app.conf.task_default_queue
@@ -97,7 +91,7 @@ class TestQueueProbe:
         "url", ["redis://127.0.0.1:{port}/0", "amqp://guest:guest@127.0.0.1:{port}//"]
     )
     def test_an_unreachable_broker_is_not_ready_and_has_no_depth(self, url: str) -> None:
-        probe = open_queue_probe(url.format(port=_closed_port()), queues=["intake"])
+        probe = open_queue_probe(url.format(port=free_port()), queues=["intake"])
         try:
             assert probe.is_ready() is False
             assert probe.depths() is None
