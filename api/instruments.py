@@ -9,27 +9,22 @@ actions when the use case returned.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from api.metrics import Metrics
-from intake.domain import (
-    DocumentId,
-    Filing,
-    FilingId,
-    ReviewAction,
-    ReviewClaim,
-    ReviewDecision,
-    VerificationRecord,
-)
 from intake.events import Event, EventKind
 from intake.ports import PageReader, UnitOfWork
-from intake.review import Actor, ReviewService
+from intake.review import ReviewService
 from ocr.domain import PageReading, PdfPageLayer, Quality
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class MetricsEvents:
@@ -79,6 +74,24 @@ class TimedPageReader:
         return reading
 
 
+def _counting(
+    method: Callable[Concatenate[ReviewService, P], R], action: str | None
+) -> Callable[Concatenate[MeteredReviewService, P], R]:
+    """``method``, counting ``action`` (or the decision's ``action`` argument) when it returned.
+
+    A ``False`` return (a release of nothing held) is no action.
+    """
+
+    @functools.wraps(method)
+    def counted(self: MeteredReviewService, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        done = method(self, *args, **kwargs)
+        if done is not False:
+            self._actions.labels(action or str(kwargs["action"])).inc()
+        return done
+
+    return counted
+
+
 class MeteredReviewService(ReviewService):
     """The review use cases, counting ``intake_review_actions_total{action}`` on success.
 
@@ -91,62 +104,9 @@ class MeteredReviewService(ReviewService):
         super().__init__(*args, **kwargs)
         self._actions = metrics.review_actions
 
-    def claim(self, actor: Actor, filing_id: FilingId) -> ReviewClaim:
-        claim = super().claim(actor, filing_id)
-        self._actions.labels("claim").inc()
-        return claim
-
-    def release(self, actor: Actor, filing_id: FilingId) -> bool:
-        released = super().release(actor, filing_id)
-        if released:
-            self._actions.labels("release").inc()
-        return released
-
-    def reveal_id_number(self, actor: Actor, filing_id: FilingId, *, reason: str) -> str:
-        number = super().reveal_id_number(actor, filing_id, reason=reason)
-        self._actions.labels("reveal_id_number").inc()
-        return number
-
-    def correct(
-        self,
-        actor: Actor,
-        filing_id: FilingId,
-        *,
-        document_id: DocumentId,
-        field_name: str,
-        value: str,
-        page: int = 1,
-        index: int = 0,
-    ) -> VerificationRecord:
-        record = super().correct(
-            actor,
-            filing_id,
-            document_id=document_id,
-            field_name=field_name,
-            value=value,
-            page=page,
-            index=index,
-        )
-        self._actions.labels("correct").inc()
-        return record
-
-    def decide(
-        self,
-        actor: Actor,
-        filing_id: FilingId,
-        *,
-        action: ReviewAction,
-        reasons: Sequence[str] = (),
-        note: str = "",
-        message: str = "",
-    ) -> tuple[Filing, ReviewDecision]:
-        decided = super().decide(
-            actor, filing_id, action=action, reasons=reasons, note=note, message=message
-        )
-        self._actions.labels(action.value).inc()
-        return decided
-
-    def request_review(self, actor: Actor, filing_id: FilingId, *, note: str) -> Filing:
-        requested = super().request_review(actor, filing_id, note=note)
-        self._actions.labels("request_review").inc()
-        return requested
+    claim = _counting(ReviewService.claim, "claim")
+    release = _counting(ReviewService.release, "release")
+    reveal_id_number = _counting(ReviewService.reveal_id_number, "reveal_id_number")
+    correct = _counting(ReviewService.correct, "correct")
+    decide = _counting(ReviewService.decide, None)
+    request_review = _counting(ReviewService.request_review, "request_review")

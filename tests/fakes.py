@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from intake.domain import (
     AuditRecord,
@@ -25,6 +27,7 @@ from intake.domain import (
     Filing,
     FilingId,
     FilingStatus,
+    JobId,
     PageFingerprint,
     ReviewClaim,
     ReviewDecision,
@@ -110,6 +113,38 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+class RequestIdHandlers:
+    """Task handlers that keep the request id each document or filing task ran under.
+
+    ``started`` is set when a task ran; with ``blocked`` a task then waits for
+    ``release`` (a queue that is not drained). The other tasks do nothing.
+    """
+
+    def __init__(self, *, blocked: bool = False) -> None:
+        self.seen: list[object] = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+        if not blocked:
+            self.release.set()
+
+    def analyse_document(self, document_id: DocumentId) -> None:
+        self.seen.append(structlog.contextvars.get_contextvars().get("request_id"))
+        self.started.set()
+        assert self.release.wait(10)
+
+    def verify_filing(self, filing_id: FilingId) -> None:
+        self.analyse_document(DocumentId(filing_id))
+
+    def expire_filings(self) -> None:
+        return None
+
+    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
+        return None
+
+    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
+        return None
 
 
 @dataclass

@@ -18,7 +18,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec
 
 import structlog
 
@@ -27,7 +27,6 @@ from intake.domain import DeliveryId, DocumentId, FilingId, JobId
 
 log = structlog.get_logger(__name__)
 
-_Id = TypeVar("_Id", DocumentId, FilingId)
 _P = ParamSpec("_P")
 
 LOCAL_QUEUE: Final = "local"
@@ -72,24 +71,18 @@ class LocalTaskDispatcher:
         self._closed = False
 
     def analyse_document(self, document_id: DocumentId) -> None:
-        self._submit("analyse_document", self._handlers.analyse_document, document_id)
+        self._submit("analyse_document", document_id, self._handlers.analyse_document, document_id)
 
     def verify_filing(self, filing_id: FilingId) -> None:
-        self._submit("verify_filing", self._handlers.verify_filing, filing_id)
+        self._submit("verify_filing", filing_id, self._handlers.verify_filing, filing_id)
 
     def reverify_batch(self, job_id: JobId, filing_ids: list[FilingId]) -> None:
-        future = self._run(self._handlers.reverify_batch, job_id, filing_ids)
-        future.add_done_callback(
-            lambda done: _log_outcome(done, task="reverify_batch", item=str(job_id))
-        )
+        self._submit("reverify_batch", job_id, self._handlers.reverify_batch, job_id, filing_ids)
 
     def deliver_webhook(self, delivery_id: DeliveryId) -> None:
         if self._webhooks is None:
             raise RuntimeError("this dispatcher was built without webhooks")
-        future = self._run(self._webhooks.deliver, delivery_id)
-        future.add_done_callback(
-            lambda done: _log_outcome(done, task="deliver_webhook", item=str(delivery_id))
-        )
+        self._submit("deliver_webhook", delivery_id, self._webhooks.deliver, delivery_id)
 
     def sweep_webhooks(self) -> int:
         """Queue every due webhook delivery (the periodic sweep); return how many."""
@@ -118,13 +111,15 @@ class LocalTaskDispatcher:
         """Nothing to release: :meth:`shutdown` stops the pool."""
         return None
 
-    def _submit(self, task: str, handler: Callable[[_Id], None], item: _Id) -> None:
-        future = self._run(handler, item)
-        future.add_done_callback(lambda done: _log_outcome(done, task=task, item=str(item)))
-
-    def _run(
-        self, handler: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
-    ) -> Future[None]:
+    def _submit(
+        self,
+        task: str,
+        item: object,
+        handler: Callable[_P, object],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> None:
+        """Run ``handler`` on the pool in a copy of this context; log how it ended."""
         context = contextvars.copy_context()
 
         def started() -> None:
@@ -140,14 +135,13 @@ class LocalTaskDispatcher:
             with self._lock:
                 self._waiting -= 1
             raise
-        # A task cancelled at shutdown never starts: it no longer waits either.
-        future.add_done_callback(lambda done: self._forget(done))
-        return future
+        future.add_done_callback(lambda done: self._finished(done, task=task, item=str(item)))
 
-    def _forget(self, future: Future[None]) -> None:
-        if future.cancelled():
+    def _finished(self, future: Future[None], *, task: str, item: str) -> None:
+        if future.cancelled():  # at shutdown: it never started, so it no longer waits either
             with self._lock:
                 self._waiting -= 1
+        _log_outcome(future, task=task, item=item)
 
 
 def _log_outcome(future: Future[Any], *, task: str, item: str) -> None:

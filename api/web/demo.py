@@ -26,6 +26,7 @@ from starlette.responses import FileResponse, Response
 
 from api.deps import ServicesDep
 from api.settings import DEV_API_KEYS, Settings, parse_api_keys
+from api.web.access import PAGE_HEADERS
 from api.web.labels import ACTIONS, DECISIONS, KINDS, OUTCOMES, STATUSES
 from api.wiring import Services
 from intake.domain import FilingType, Role, Scheme
@@ -38,14 +39,12 @@ from verifiers.regions import load_region_table
 __all__ = ["DEMO_HEADERS", "dev_app_key", "install_demo_page"]
 
 DEMO_HEADERS: Final = {
-    # Like the reviewers' pages, plus blob: images (the previews of the picked photos).
-    "Cache-Control": "no-store",
+    # The reviewers' pages' headers, plus blob: images (the previews of the picked photos).
+    **PAGE_HEADERS,
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
 }
 
 _HERE: Final = Path(__file__).parent

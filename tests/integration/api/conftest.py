@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,7 +99,13 @@ def api_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    settings = api_settings(tmp_path / "data")
+    async with running_api(api_settings(tmp_path / "data")) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[Api]:
+    """The app on ``settings`` (database migrated), started, behind an in-process client."""
     upgrade_database(settings.database_url_resolved)
     clock = FakeClock(datetime.now(UTC))
     app = create_app(settings, reader=FakeReader(), clock=clock)

@@ -8,18 +8,13 @@ then the scrape is parsed with prometheus_client's own parser.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from api.app import create_app
-from storage.sql.migrate import upgrade_database
-from tests.fakes import FakeClock, FakeReader
-from tests.integration.api.conftest import Api, api_settings
+from tests.integration.api.conftest import Api, api_settings, running_api
 from tests.integration.api.test_review_api import KEYS, ROLES, _filing, _get, _post
 from verifiers import load_packs
 
@@ -29,14 +24,8 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
     keys = ",".join(f"{ROLES[who]}:{key}" for who, key in KEYS.items())
-    settings = api_settings(tmp_path / "data", api_keys=SecretStr(keys))
-    upgrade_database(settings.database_url_resolved)
-    clock = FakeClock(datetime.now(UTC))
-    app = create_app(settings, reader=FakeReader(), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, app=app, settings=settings, clock=clock)
+    async with running_api(api_settings(tmp_path / "data", api_keys=SecretStr(keys))) as running:
+        yield running
 
 
 async def scrape(api: Api) -> Samples:

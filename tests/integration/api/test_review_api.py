@@ -15,14 +15,12 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app as cli_app
 from api.commands import export
 from samples.filings import ground_truth_evidence, make_scenario
-from storage.sql.migrate import upgrade_database
 from tests.factories import document_image, filing_payload, jpeg_bytes
-from tests.fakes import FakeClock, FakeReader
-from tests.integration.api.conftest import Api, api_settings
+from tests.fakes import FakeReader
+from tests.integration.api.conftest import Api, api_settings, running_api
 from verifiers import load_packs
 
 KEYS = {
@@ -42,14 +40,8 @@ def auth(who: str) -> dict[str, str]:
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
     keys = ",".join(f"{ROLES[who]}:{key}" for who, key in KEYS.items())
-    settings = api_settings(tmp_path / "data", api_keys=SecretStr(keys))
-    upgrade_database(settings.database_url_resolved)
-    clock = FakeClock(datetime.now(UTC))
-    app = create_app(settings, reader=FakeReader(), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, app=app, settings=settings, clock=clock)
+    async with running_api(api_settings(tmp_path / "data", api_keys=SecretStr(keys))) as running:
+        yield running
 
 
 async def _filing(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
@@ -16,35 +14,13 @@ from celery.contrib.testing.worker import start_worker
 from api.request_id import LOG_KEY
 from api.tasks.broker import AmqpQueueProbe, RedisQueueProbe, open_queue_probe
 from api.tasks.celery import VERIFY_FILING, CeleryTaskDispatcher, create_celery_app
-from intake.domain import DocumentId, FilingId, JobId
+from intake.domain import DocumentId, FilingId
+from tests.fakes import RequestIdHandlers
+from tests.live import free_port
 
 pytestmark = pytest.mark.integration
 
 WAIT_S = 20.0
-
-
-class ContextHandlers:
-    """Handlers that keep the log context each task ran in."""
-
-    def __init__(self) -> None:
-        self.seen: list[str | None] = []
-        self.ran = threading.Event()
-
-    def analyse_document(self, document_id: DocumentId) -> None:
-        self.seen.append(structlog.contextvars.get_contextvars().get(LOG_KEY))
-        self.ran.set()
-
-    def verify_filing(self, filing_id: FilingId) -> None:
-        self.analyse_document(DocumentId(filing_id))
-
-    def expire_filings(self) -> None:
-        return None
-
-    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
-        return None
-
-    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
-        return None
 
 
 @pytest.fixture(params=["redis", "amqp"])
@@ -54,12 +30,12 @@ def queue_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def handlers() -> ContextHandlers:
-    return ContextHandlers()
+def handlers() -> RequestIdHandlers:
+    return RequestIdHandlers()
 
 
 @pytest.fixture
-def app(queue_url: str, handlers: ContextHandlers) -> Iterator[Celery]:
+def app(queue_url: str, handlers: RequestIdHandlers) -> Iterator[Celery]:
     """An app on a queue of its own, so parallel tests never count each other's tasks."""
     queue = f"testing-{uuid4().hex[:12]}"
     app = create_celery_app(queue_url, handlers=handlers, queue=queue)
@@ -82,12 +58,6 @@ def _wait_for_depth(probe: RedisQueueProbe | AmqpQueueProbe, queue: str, depth: 
             break
         time.sleep(0.05)
     return seen
-
-
-def _closed_port() -> int:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        return int(unused.getsockname()[1])
 
 
 class TestQueueProbe:
@@ -121,7 +91,7 @@ class TestQueueProbe:
         "url", ["redis://127.0.0.1:{port}/0", "amqp://guest:guest@127.0.0.1:{port}//"]
     )
     def test_an_unreachable_broker_is_not_ready_and_has_no_depth(self, url: str) -> None:
-        probe = open_queue_probe(url.format(port=_closed_port()), queues=["intake"])
+        probe = open_queue_probe(url.format(port=free_port()), queues=["intake"])
         try:
             assert probe.is_ready() is False
             assert probe.depths() is None
@@ -135,14 +105,14 @@ class TestQueueProbe:
 
 class TestRequestIdThroughCelery:
     def test_a_task_sent_in_a_request_logs_with_its_id(
-        self, app: Celery, handlers: ContextHandlers
+        self, app: Celery, handlers: RequestIdHandlers
     ) -> None:
         dispatcher = CeleryTaskDispatcher(app)
         with structlog.contextvars.bound_contextvars(**{LOG_KEY: "req-celery-01"}):
             dispatcher.analyse_document(DocumentId(uuid4()))
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            assert handlers.ran.wait(WAIT_S), "the worker did not run the task in time"
-            handlers.ran.clear()
+            assert handlers.started.wait(WAIT_S), "the worker did not run the task in time"
+            handlers.started.clear()
             dispatcher.verify_filing(FilingId(uuid4()))  # sent outside any request
-            assert handlers.ran.wait(WAIT_S), "the worker did not run the task in time"
+            assert handlers.started.wait(WAIT_S), "the worker did not run the task in time"
         assert handlers.seen == ["req-celery-01", None]

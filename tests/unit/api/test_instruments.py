@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import numpy as np
@@ -16,11 +15,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.instruments import MetricsEvents, TimedPageReader
 from api.metrics import Metrics
 from api.tasks.local import LOCAL_QUEUE, LocalTaskDispatcher
-from intake.domain import DocumentId, FilingId, FilingStatus, JobId
+from intake.domain import DocumentId, FilingId, FilingStatus
 from intake.events import Decider, Event
 from ocr.domain import PageReading, PdfPageLayer, Quality
 from tests.factories import make_filing
-from tests.fakes import FakeReader
+from tests.fakes import FakeReader, RequestIdHandlers
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -107,33 +106,9 @@ class TestQueueDepthCollector:
         assert not any(name == "intake_queue_depth" for name, _ in samples(metrics))
 
 
-class _Blocking:
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self.release = threading.Event()
-        self.contexts: list[object] = []
-
-    def analyse_document(self, document_id: DocumentId) -> None:
-        self.contexts.append(structlog.contextvars.get_contextvars().get("request_id"))
-        self.started.set()
-        assert self.release.wait(10)
-
-    def verify_filing(self, filing_id: FilingId) -> None:
-        self.analyse_document(DocumentId(filing_id))
-
-    def expire_filings(self) -> None:
-        return None
-
-    def reverify_batch(self, job_id: JobId, filing_ids: Sequence[FilingId]) -> None:
-        return None
-
-    def fail_batch(self, job_id: JobId, filing_ids: Sequence[FilingId], reason: str) -> None:
-        return None
-
-
 class TestLocalQueueDepth:
     def test_counts_tasks_no_thread_has_started(self) -> None:
-        handlers = _Blocking()
+        handlers = RequestIdHandlers(blocked=True)
         dispatcher = LocalTaskDispatcher(handlers, max_workers=1)
         try:
             assert dispatcher.depths() == {LOCAL_QUEUE: 0}
@@ -148,10 +123,10 @@ class TestLocalQueueDepth:
             dispatcher.shutdown(wait=True)
         assert dispatcher.depths() == {LOCAL_QUEUE: 0}
         assert not dispatcher.is_ready()
-        assert handlers.contexts == ["req-local-1"] * 3
+        assert handlers.seen == ["req-local-1"] * 3
 
     def test_tasks_cancelled_at_shutdown_no_longer_wait(self) -> None:
-        handlers = _Blocking()
+        handlers = RequestIdHandlers(blocked=True)
         dispatcher = LocalTaskDispatcher(handlers, max_workers=1)
         for _ in range(3):
             dispatcher.verify_filing(FilingId(uuid.uuid4()))
