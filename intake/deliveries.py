@@ -117,12 +117,7 @@ class WebhookSender:
     def _after(
         self, delivery: WebhookDelivery, attempt: DeliveryAttempt
     ) -> tuple[WebhookDelivery, DeliveryOutcome]:
-        tried = replace(
-            delivery,
-            attempts=attempt.number,
-            last_status_code=attempt.status_code,
-            last_error=attempt.error,
-        )
+        tried = replace(delivery, attempts=attempt.number)
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
             delivered = replace(
                 tried,

@@ -467,7 +467,5 @@ class WebhookDelivery:
     next_attempt_at: datetime | None = None
     """When the next attempt is due; ``None`` once delivered or failed."""
     delivered_at: datetime | None = None
-    last_status_code: int | None = None
-    last_error: str | None = None
     attempt_log: tuple[DeliveryAttempt, ...] = ()
     """Every attempt, oldest first (filled by the delivery log's queries)."""

@@ -283,8 +283,6 @@ webhook_delivery = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("lease_until", UtcDateTime, nullable=True),
     Column("delivered_at", UtcDateTime, nullable=True),
-    Column("last_status_code", Integer, nullable=True),
-    Column("last_error", String(500), nullable=True),
     Index(None, "endpoint_id", "created_at"),
     Index(None, "status", "next_attempt_at"),
 )

@@ -204,8 +204,6 @@ class SqlWebhookRepository:
             attempts=row["attempts"],
             next_attempt_at=row["next_attempt_at"],
             delivered_at=row["delivered_at"],
-            last_status_code=row["last_status_code"],
-            last_error=row["last_error"],
             attempt_log=attempts,
         )
 
@@ -262,6 +260,4 @@ def _delivery_state(delivery: WebhookDelivery) -> dict[str, Any]:
         "attempts": delivery.attempts,
         "next_attempt_at": delivery.next_attempt_at,
         "delivered_at": delivery.delivered_at,
-        "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
     }

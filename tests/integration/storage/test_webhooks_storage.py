@@ -135,7 +135,6 @@ class TestDeliveries:
                 status=DeliveryStatus.DELIVERED,
                 next_attempt_at=None,
                 delivered_at=NOW,
-                last_status_code=200,
             )
             uow.webhooks.record_attempt(done, second)
             uow.commit()

@@ -53,8 +53,6 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", _TIMESTAMP, nullable=True),
         sa.Column("lease_until", _TIMESTAMP, nullable=True),
         sa.Column("delivered_at", _TIMESTAMP, nullable=True),
-        sa.Column("last_status_code", sa.Integer(), nullable=True),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoint.id"],
