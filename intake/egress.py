@@ -38,6 +38,20 @@ class UrlPolicy:
 def check_url(url: str, *, policy: UrlPolicy, resolve: Resolve) -> str:
     """Refuse a URL the service must not call; return it unchanged otherwise.
 
+    Raises:
+        InvalidWebhookUrlError: as :func:`checked_addresses`.
+    """
+    checked_addresses(url, policy=policy, resolve=resolve)
+    return url
+
+
+def checked_addresses(url: str, *, policy: UrlPolicy, resolve: Resolve) -> list[str]:
+    """The addresses a URL's host resolves to, each one checked: connect to these only.
+
+    A sender connects to an address returned here rather than resolving the
+    name again, so a name cannot pass the check and then point elsewhere
+    (DNS rebinding).
+
     Only ``https`` is admitted, and ``http`` to a loopback host when the policy
     allows loopback. Every address the host resolves to must be public unless
     the policy admits it. The check runs at registration and again before each
@@ -66,7 +80,7 @@ def check_url(url: str, *, policy: UrlPolicy, resolve: Resolve) -> str:
         raise InvalidWebhookUrlError("must use https (http is admitted to loopback only, if set)")
     for address in addresses:
         _check_address(address, policy)
-    return url
+    return [str(address) for address in addresses]
 
 
 def _addresses(host: str, resolve: Resolve) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
